@@ -1,0 +1,169 @@
+"""Gettext catalogs: the Babel workflow (extract, update, compile) and loading translations.
+
+Layout: `locales/brochures.pot` is the template, `locales/<lang>/LC_MESSAGES/brochures.po`
+one catalog per language. English is the source language and has no catalog.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import PoFileError, read_po
+
+from .errors import CatalogError
+
+log = logging.getLogger(__name__)
+
+DOMAIN = "brochures"
+SOURCE_LANGUAGE = "en"
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_[A-Z]{2}|_[0-9]{3})?$")
+PROJECT = "Patient brochures"
+
+
+def template_path(root: Path) -> Path:
+    """Return the path of the catalog template."""
+    return root / "locales" / f"{DOMAIN}.pot"
+
+
+def catalog_path(root: Path, lang: str) -> Path:
+    """Return the path of one language's catalog."""
+    return root / "locales" / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def languages(root: Path) -> list[str]:
+    """Return English and every language that has a catalog, in code order."""
+    found = sorted(p.parent.parent.name for p in (root / "locales").glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    for lang in found:
+        validate_language(lang)
+    return [SOURCE_LANGUAGE, *found]
+
+
+def validate_language(lang: str) -> Locale:
+    """Return the Babel locale for a catalog's language code, or raise CatalogError."""
+    if not LANGUAGE_CODE.match(lang):
+        raise CatalogError(f"{lang!r} is not a language code such as 'es', 'pt_BR' or 'zh_Hans'")
+    try:
+        return Locale.parse(lang)
+    except (UnknownLocaleError, ValueError) as error:
+        raise CatalogError(f"{lang!r} is not a locale Babel knows: {error}") from None
+
+
+# --- The Babel workflow --------------------------------------------------------------
+
+
+def _pybabel(*args: str) -> int:
+    """Run a pybabel command in this process and return its exit status."""
+    try:
+        status = CommandLineInterface().run(["pybabel", "-q", *args])
+    except SystemExit as stop:  # babel's option parser exits on bad options
+        status = stop.code if isinstance(stop.code, int) else 1
+    return status or 0
+
+
+def extract(root: Path) -> Path:
+    """Collect content, template and code strings into the catalog template."""
+    pot = template_path(root)
+    pot.parent.mkdir(parents=True, exist_ok=True)
+    status = _pybabel(
+        "extract", "-F", str(root / "babel.cfg"), "-o", str(pot), "-c", "Translators:",
+        "--project", PROJECT, "--version", "1", "--msgid-bugs-address",
+        "https://github.com/brochurekit/brochurekit/issues", "--copyright-holder",
+        "the brochurekit authors", "--input-dirs", str(root),
+    )
+    if status:
+        raise CatalogError("pybabel extract failed (see the message above)", str(pot))
+    _relativize_locations(pot, root)
+    return pot
+
+
+def _relativize_locations(pot: Path, root: Path) -> None:
+    """Make `#:` locations relative to the project root, as translators see them."""
+    prefix = f"{root.resolve().as_posix()}/"
+    text = pot.read_text(encoding="utf-8")
+    if prefix in text:
+        pot.write_text(text.replace(prefix, ""), encoding="utf-8")
+
+
+def update(root: Path) -> None:
+    """Merge the template into every catalog; changed entries become fuzzy."""
+    status = _pybabel(
+        "update", "-i", str(template_path(root)), "-d", str(root / "locales"), "-D", DOMAIN,
+        "--previous",
+    )
+    if status:
+        raise CatalogError("pybabel update failed (see the message above)")
+
+
+def compile_catalogs(root: Path) -> None:
+    """Write a .mo file beside every catalog, for tools that want one."""
+    status = _pybabel(
+        "compile", "-d", str(root / "locales"), "-D", DOMAIN, "--statistics",
+    )
+    if status:
+        raise CatalogError("pybabel compile failed (see the message above)")
+
+
+# --- Translations for rendering ------------------------------------------------------
+
+
+@dataclass
+class Translator:
+    """Look up translations by (context, msgid); remember which ones were missing.
+
+    Fuzzy and empty entries count as missing: they never reach a PDF.
+    """
+
+    lang: str
+    locale: Locale
+    entries: dict[tuple[str | None, str], str] = field(default_factory=dict)
+    file: str | None = None
+    missing: set[tuple[str | None, str]] = field(default_factory=set)
+
+    def pgettext(self, context: str | None, message: str) -> str:
+        """Return the translation of `message` in `context`, or the English text."""
+        if self.lang == SOURCE_LANGUAGE:
+            return message
+        found = self.entries.get((context, message))
+        if found is None:
+            self.missing.add((context, message))
+            return message
+        return found
+
+    def gettext(self, message: str) -> str:
+        """Return the translation of a message that has no context."""
+        return self.pgettext(None, message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """Plural lookups are not used by the templates; refuse rather than guess."""
+        raise CatalogError("plural messages are not supported yet", self.file)
+
+
+def load_translator(root: Path, lang: str) -> Translator:
+    """Read a language's catalog into a Translator, with errors naming file and line."""
+    locale = validate_language(lang)
+    if lang == SOURCE_LANGUAGE:
+        return Translator(lang, locale)
+    path = catalog_path(root, lang)
+    display = path.relative_to(root).as_posix()
+    try:
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=lang, domain=DOMAIN, abort_invalid=True)
+    except FileNotFoundError:
+        raise CatalogError("no catalog for this language", display) from None
+    except PoFileError as error:
+        raise CatalogError(f"syntax error: {error.args[0]}", display, error.lineno) from None
+    except (UnicodeDecodeError, LookupError) as error:
+        raise CatalogError(f"cannot be read as UTF-8: {error}", display) from None
+    entries = {}
+    for message in catalog:
+        if not message.id or message.fuzzy or not message.string:
+            continue
+        if isinstance(message.id, tuple):
+            raise CatalogError("plural messages are not supported yet", display, message.lineno)
+        entries[(message.context, message.id)] = message.string
+    return Translator(lang, locale, entries, display)

@@ -1,0 +1,587 @@
+"""Load and validate the English content: topic files and the shared file.
+
+YAML is read as a node tree (safe loader, no aliases, no duplicate keys) so every error
+can name the file and the line it comes from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import ContentError
+
+SHARED_FILE = "_shared.yaml"
+MAX_FILE_BYTES = 1_000_000
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+# What each kind of text is, for the translator (the `#.` comment in the catalog).
+COMMENTS = {
+    "title": "Brochure title. Also used in the running header and the PDF metadata.",
+    "summary": "Short summary printed under the title.",
+    "notice": "Notice printed under the summary: tells the reader about this brochure's scope.",
+    "heading": "Section heading.",
+    "subheading": "Subheading inside a section.",
+    "paragraph": "Paragraph.",
+    "bullets": "Item of a bulleted list.",
+    "questions": "A question the patient can ask the care team. Keep it a question.",
+}
+BLOCK_KINDS = ("paragraph", "subheading", "bullets", "questions")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One translatable unit: English text, where it lives and what it is."""
+
+    text: str
+    context: str
+    kind: str
+    file: str
+    line: int
+
+    @property
+    def comment(self) -> str:
+        """Describe the unit for the translator."""
+        return COMMENTS[self.kind]
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph, a subheading, or a list of bullets or questions."""
+
+    kind: str
+    items: tuple[Message, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and its blocks; shared sections carry the sources of their facts."""
+
+    id: str
+    heading: Message
+    blocks: tuple[Block, ...]
+    sources: tuple[Source, ...] = ()
+    shared: bool = False
+
+    def messages(self) -> Iterator[Message]:
+        """Yield the heading, then every unit of every block."""
+        yield self.heading
+        for block in self.blocks:
+            yield from block.items
+
+
+@dataclass(frozen=True)
+class Source:
+    """A public page whose facts a brochure retells."""
+
+    id: str
+    publisher: str
+    title: str
+    revised: dt.date | None = None
+    reviewed_by: str | None = None
+    copyright: int | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A published work that a source page cites."""
+
+    id: str
+    authors: tuple[str, ...]
+    title: str
+    year: int
+    editors: tuple[str, ...] = ()
+    container: str | None = None
+    publisher: str | None = None
+    volume: str | None = None
+    pages: str | None = None
+    doi: str | None = None
+    url: str | None = None
+    accessed: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Review:
+    """When the project last reviewed a topic, and when it must look again."""
+
+    last_reviewed: dt.date
+    next_review_due: dt.date
+
+
+@dataclass(frozen=True)
+class Shared:
+    """The shared file: sources, references and blocks, by id."""
+
+    file: str
+    sources: dict[str, Source]
+    references: dict[str, Reference]
+    blocks: dict[str, Section]
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One brochure's content, in English, with shared blocks resolved."""
+
+    id: str
+    file: str
+    title: Message
+    summary: Message
+    notice: Message | None
+    scope: str
+    sources: tuple[Source, ...]
+    review: Review
+    references: tuple[Reference, ...]
+    sections: tuple[Section, ...]
+    disclaimer: Section
+
+    def messages(self) -> Iterator[Message]:
+        """Yield every unit the brochure prints, in reading order."""
+        yield self.title
+        yield self.summary
+        if self.notice:
+            yield self.notice
+        for section in (*self.sections, self.disclaimer):
+            yield from section.messages()
+
+
+# --- YAML with line numbers ----------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loader that refuses aliases, so no document can expand beyond its size."""
+
+    def compose_node(self, parent, index):  # noqa: ANN001, ANN201
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise ContentError(
+                "YAML aliases (*name) are not allowed", line=event.start_mark.line + 1
+            )
+        return super().compose_node(parent, index)
+
+
+def compose(stream: IO[str] | str, file: str) -> Node:
+    """Parse YAML text into a node tree, or raise a ContentError naming the line."""
+    text = stream if isinstance(stream, str) else stream.read()
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        raise ContentError(f"file is larger than {MAX_FILE_BYTES} bytes", file)
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except ContentError as error:
+        raise ContentError(error.message, file, error.line) from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        raise ContentError(f"YAML syntax error: {error.problem}", file, line) from None
+    except yaml.YAMLError as error:
+        raise ContentError(f"YAML error: {error}", file) from None
+    if node is None:
+        raise ContentError("file is empty", file, 1)
+    return node
+
+
+class _Reader:
+    """Typed access to YAML nodes, raising ContentError with file, line and path."""
+
+    def __init__(self, file: str):
+        self.file = file
+
+    def fail(self, node: Node, where: str, message: str) -> ContentError:
+        """Make an error for a node, to be raised by the caller."""
+        return ContentError(f"{where}: {message}", self.file, node.start_mark.line + 1)
+
+    def mapping(
+        self, node: Node, where: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
+    ) -> dict[str, Node]:
+        """Return a mapping's values by key, checking for missing and unknown keys."""
+        if not isinstance(node, MappingNode):
+            raise self.fail(node, where, f"expected a mapping, got {_describe(node)}")
+        found: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            key = self.text(key_node, where)
+            if key in found:
+                raise self.fail(key_node, where, f"duplicate key {key!r}")
+            if key not in required and key not in optional:
+                allowed = ", ".join((*required, *optional))
+                raise self.fail(key_node, where, f"unknown key {key!r} (allowed: {allowed})")
+            found[key] = value_node
+        for key in required:
+            if key not in found:
+                raise self.fail(node, where, f"missing required key {key!r}")
+        return found
+
+    def sequence(self, node: Node, where: str) -> list[Node]:
+        """Return a list's items."""
+        if not isinstance(node, SequenceNode):
+            raise self.fail(node, where, f"expected a list, got {_describe(node)}")
+        return list(node.value)
+
+    def text(self, node: Node, where: str) -> str:
+        """Return a non-empty string, with runs of whitespace folded to one space."""
+        if not isinstance(node, ScalarNode) or node.tag != "tag:yaml.org,2002:str":
+            raise self.fail(node, where, f"expected text, got {_describe(node)}")
+        value = " ".join(node.value.split())
+        if not value:
+            raise self.fail(node, where, "expected text, got an empty string")
+        return value
+
+    def slug(self, node: Node, where: str) -> str:
+        """Return an id made of lowercase letters, digits and single hyphens."""
+        value = self.text(node, where)
+        if not SLUG.match(value):
+            raise self.fail(node, where, f"{value!r} is not a plain slug (a-z, 0-9, '-')")
+        return value
+
+    def integer(self, node: Node, where: str) -> int:
+        """Return an integer."""
+        if not isinstance(node, ScalarNode) or node.tag != "tag:yaml.org,2002:int":
+            raise self.fail(node, where, f"expected a whole number, got {_describe(node)}")
+        return int(node.value)
+
+    def date(self, node: Node, where: str) -> dt.date:
+        """Return a date written as YYYY-MM-DD."""
+        if isinstance(node, ScalarNode) and node.tag in (
+            "tag:yaml.org,2002:timestamp",
+            "tag:yaml.org,2002:str",
+        ):
+            try:
+                return dt.date.fromisoformat(node.value)
+            except ValueError:
+                pass
+        raise self.fail(node, where, f"expected a date (YYYY-MM-DD), got {_describe(node)}")
+
+    def texts(self, node: Node, where: str) -> tuple[str, ...]:
+        """Return a list of strings."""
+        return tuple(
+            self.text(item, f"{where}[{i}]") for i, item in enumerate(self.sequence(node, where))
+        )
+
+
+def _describe(node: Node) -> str:
+    """Name a node's type the way a content editor would."""
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    kind = node.tag.rsplit(":", 1)[-1]
+    names = {"str": "text", "int": "a number", "float": "a number", "bool": "true/false",
+             "null": "nothing", "timestamp": "a date"}
+    shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+    return f"{names.get(kind, kind)} {shown!r}" if node.value else names.get(kind, kind)
+
+
+# --- Shared file ---------------------------------------------------------------------
+
+
+def parse_shared(stream: IO[str] | str, file: str) -> Shared:
+    """Parse the shared file: sources, references and blocks."""
+    read = _Reader(file)
+    root = read.mapping(compose(stream, file), "shared file", ("sources", "references", "blocks"))
+    sources = {
+        key: _source(read, key, node)
+        for key, node in _by_id(read, root["sources"], "sources").items()
+    }
+    references = {
+        key: _reference(read, key, node)
+        for key, node in _by_id(read, root["references"], "references").items()
+    }
+    blocks = {
+        key: _shared_block(read, key, node, sources)
+        for key, node in _by_id(read, root["blocks"], "blocks").items()
+    }
+    if "disclaimer" not in blocks:
+        raise read.fail(root["blocks"], "blocks", "missing the 'disclaimer' block")
+    return Shared(file, sources, references, blocks)
+
+
+def _by_id(read: _Reader, node: Node, where: str) -> dict[str, Node]:
+    """Return a mapping of slug ids to nodes."""
+    if not isinstance(node, MappingNode):
+        raise read.fail(node, where, f"expected a mapping of ids, got {_describe(node)}")
+    found: dict[str, Node] = {}
+    for key_node, value_node in node.value:
+        key = read.slug(key_node, where)
+        if key in found:
+            raise read.fail(key_node, where, f"duplicate id {key!r}")
+        found[key] = value_node
+    return found
+
+
+def _source(read: _Reader, key: str, node: Node) -> Source:
+    where = f"sources.{key}"
+    m = read.mapping(node, where, ("publisher", "title"), ("revised", "reviewed_by", "copyright"))
+    return Source(
+        id=key,
+        publisher=read.text(m["publisher"], f"{where}.publisher"),
+        title=read.text(m["title"], f"{where}.title"),
+        revised=read.date(m["revised"], f"{where}.revised") if "revised" in m else None,
+        reviewed_by=read.text(m["reviewed_by"], f"{where}.reviewed_by")
+        if "reviewed_by" in m else None,
+        copyright=read.integer(m["copyright"], f"{where}.copyright") if "copyright" in m else None,
+    )
+
+
+_REFERENCE_TEXT = ("container", "publisher", "volume", "pages", "doi", "url")
+
+
+def _reference(read: _Reader, key: str, node: Node) -> Reference:
+    where = f"references.{key}"
+    m = read.mapping(
+        node, where, ("authors", "title", "year"), ("editors", "accessed", *_REFERENCE_TEXT)
+    )
+    optional = {name: read.text(m[name], f"{where}.{name}") for name in _REFERENCE_TEXT if name in m}
+    if "url" in optional and not optional["url"].startswith("https://"):
+        raise read.fail(m["url"], f"{where}.url", "a URL must start with https://")
+    return Reference(
+        id=key,
+        authors=read.texts(m["authors"], f"{where}.authors"),
+        title=read.text(m["title"], f"{where}.title"),
+        year=read.integer(m["year"], f"{where}.year"),
+        editors=read.texts(m["editors"], f"{where}.editors") if "editors" in m else (),
+        accessed=read.date(m["accessed"], f"{where}.accessed") if "accessed" in m else None,
+        **optional,
+    )
+
+
+def _shared_block(read: _Reader, key: str, node: Node, sources: dict[str, Source]) -> Section:
+    where = f"blocks.{key}"
+    m = read.mapping(node, where, ("heading", "content"), ("sources",))
+    source_ids = read.texts(m["sources"], f"{where}.sources") if "sources" in m else ()
+    for i, source_id in enumerate(source_ids):
+        if source_id not in sources:
+            item = read.sequence(m["sources"], where)[i]
+            raise read.fail(item, f"{where}.sources[{i}]", f"unknown source {source_id!r}")
+    resolved = tuple(sources[source_id] for source_id in source_ids)
+    return _section_body(read, key, m, where, f"shared/{key}", resolved, shared=True)
+
+
+def _section_body(
+    read: _Reader, key: str, m: dict[str, Node], where: str, context: str,
+    sources: tuple[Source, ...] = (), shared: bool = False,
+) -> Section:
+    heading = _message(read, m["heading"], f"{where}.heading", context, "heading")
+    blocks = tuple(
+        _block(read, item, f"{where}.content[{i}]", context)
+        for i, item in enumerate(read.sequence(m["content"], f"{where}.content"))
+    )
+    if not blocks:
+        raise read.fail(m["content"], f"{where}.content", "a section needs some content")
+    return Section(key, heading, blocks, sources, shared)
+
+
+def _block(read: _Reader, node: Node, where: str, context: str) -> Block:
+    m = read.mapping(node, where, (), BLOCK_KINDS)
+    if len(m) != 1:
+        raise read.fail(node, where, f"a block has exactly one of: {', '.join(BLOCK_KINDS)}")
+    ((kind, value),) = m.items()
+    if kind in ("paragraph", "subheading"):
+        return Block(kind, (_message(read, value, f"{where}.{kind}", context, kind),))
+    items = read.sequence(value, f"{where}.{kind}")
+    if not items:
+        raise read.fail(value, f"{where}.{kind}", "a list needs at least one item")
+    return Block(kind, tuple(
+        _message(read, item, f"{where}.{kind}[{i}]", context, kind) for i, item in enumerate(items)
+    ))
+
+
+def _message(read: _Reader, node: Node, where: str, context: str, kind: str) -> Message:
+    return Message(read.text(node, where), context, kind, read.file, node.start_mark.line + 1)
+
+
+# --- Topic files ---------------------------------------------------------------------
+
+_TOPIC_REQUIRED = ("id", "title", "summary", "sources", "review", "references", "sections")
+_TOPIC_OPTIONAL = ("scope", "notice")
+
+
+@dataclass(frozen=True)
+class _TopicDraft:
+    """A topic as written, before shared ids are resolved."""
+
+    file: str
+    nodes: dict[str, Node]
+    id: str
+    title: Message
+    summary: Message
+    notice: Message | None
+    scope: str
+    review: Review
+    sections: tuple[Section | tuple[str, Node], ...]
+
+
+def parse_topic(stream: IO[str] | str, file: str) -> _TopicDraft:
+    """Parse a topic file; shared ids stay unresolved until `resolve_topic`."""
+    read = _Reader(file)
+    m = read.mapping(compose(stream, file), "topic", _TOPIC_REQUIRED, _TOPIC_OPTIONAL)
+    topic_id = read.slug(m["id"], "id")
+    stem = Path(file).stem
+    if topic_id != stem:
+        raise read.fail(m["id"], "id", f"{topic_id!r} must match the file name {stem!r}")
+    review = read.mapping(m["review"], "review", ("last_reviewed", "next_review_due"))
+    last = read.date(review["last_reviewed"], "review.last_reviewed")
+    due = read.date(review["next_review_due"], "review.next_review_due")
+    if due <= last:
+        raise read.fail(review["next_review_due"], "review.next_review_due",
+                        "must come after review.last_reviewed")
+    section_nodes = read.sequence(m["sections"], "sections")
+    if not section_nodes:
+        raise read.fail(m["sections"], "sections", "a topic needs at least one section")
+    return _TopicDraft(
+        file=file,
+        nodes=m,
+        id=topic_id,
+        title=_message(read, m["title"], "title", f"{topic_id}/title", "title"),
+        summary=_message(read, m["summary"], "summary", f"{topic_id}/summary", "summary"),
+        notice=_message(read, m["notice"], "notice", f"{topic_id}/notice", "notice")
+        if "notice" in m else None,
+        scope=read.slug(m["scope"], "scope") if "scope" in m else "anal-cancer",
+        review=Review(last, due),
+        sections=tuple(
+            _topic_section(read, node, f"sections[{i}]", topic_id)
+            for i, node in enumerate(section_nodes)
+        ),
+    )
+
+
+def _topic_section(
+    read: _Reader, node: Node, where: str, topic_id: str
+) -> Section | tuple[str, Node]:
+    """Parse a section of a topic, or return (shared id, node) for `- shared: <id>`."""
+    if isinstance(node, MappingNode) and any(
+        isinstance(k, ScalarNode) and k.value == "shared" for k, _ in node.value
+    ):
+        m = read.mapping(node, where, ("shared",))
+        return read.slug(m["shared"], f"{where}.shared"), m["shared"]
+    m = read.mapping(node, where, ("id", "heading", "content"))
+    section_id = read.slug(m["id"], f"{where}.id")
+    return _section_body(read, section_id, m, where, f"{topic_id}/{section_id}")
+
+
+def resolve_topic(draft: _TopicDraft, shared: Shared) -> Topic:
+    """Replace shared ids with the shared sections, sources and references."""
+    read = _Reader(draft.file)
+    sections: list[Section] = []
+    seen: dict[str, Node] = {}
+    for i, item in enumerate(draft.sections):
+        if isinstance(item, Section):
+            section, node = item, draft.nodes["sections"].value[i]
+        else:
+            block_id, node = item
+            if block_id not in shared.blocks or block_id == "disclaimer":
+                known = ", ".join(sorted(b for b in shared.blocks if b != "disclaimer"))
+                raise read.fail(node, f"sections[{i}].shared",
+                                f"unknown shared block {block_id!r} (known: {known})")
+            section = shared.blocks[block_id]
+        if section.id in seen:
+            raise read.fail(node, f"sections[{i}]", f"section id {section.id!r} is used twice")
+        seen[section.id] = node
+        sections.append(section)
+    return Topic(
+        id=draft.id,
+        file=draft.file,
+        title=draft.title,
+        summary=draft.summary,
+        notice=draft.notice,
+        scope=draft.scope,
+        sources=_lookup(read, draft.nodes["sources"], "sources", shared.sources),
+        review=draft.review,
+        references=_lookup(read, draft.nodes["references"], "references", shared.references),
+        sections=tuple(sections),
+        disclaimer=shared.blocks["disclaimer"],
+    )
+
+
+def _lookup(read: _Reader, node: Node, where: str, table: dict) -> tuple:
+    """Resolve a list of ids against a table of the shared file."""
+    found = []
+    for i, item in enumerate(read.sequence(node, where)):
+        key = read.slug(item, f"{where}[{i}]")
+        if key not in table:
+            raise read.fail(item, f"{where}[{i}]", f"unknown id {key!r} (not in {SHARED_FILE})")
+        found.append(table[key])
+    if where == "sources" and not found:
+        raise read.fail(node, where, "a topic needs at least one source")
+    return tuple(found)
+
+
+# --- The whole content tree ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Content:
+    """Every topic, validated and resolved, in file-name order."""
+
+    shared: Shared
+    topics: tuple[Topic, ...]
+
+    def topic(self, topic_id: str) -> Topic:
+        """Return the topic with this id."""
+        for topic in self.topics:
+            if topic.id == topic_id:
+                return topic
+        known = ", ".join(t.id for t in self.topics)
+        raise ContentError(f"unknown topic {topic_id!r} (known: {known})")
+
+
+def load_content(root: Path) -> Content:
+    """Load every topic under `root/brochures`; report all broken files at once."""
+    directory = root / "brochures"
+    errors: list[ContentError] = []
+    shared_path = directory / SHARED_FILE
+    try:
+        shared = parse_shared(_read(shared_path, root), _display(shared_path, root))
+    except ContentError as error:
+        raise ContentErrors([error]) from None
+    topics = []
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name == SHARED_FILE:
+            continue
+        try:
+            topics.append(resolve_topic(parse_topic(_read(path, root), _display(path, root)), shared))
+        except ContentError as error:
+            errors.append(error)
+    if errors:
+        raise ContentErrors(errors)
+    if not topics:
+        raise ContentErrors([ContentError("no topic files found", _display(directory, root))])
+    return Content(shared, tuple(topics))
+
+
+class ContentErrors(ContentError):
+    """Several content files are broken; each error names its file and line."""
+
+    def __init__(self, errors: list[ContentError]):
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _read(path: Path, root: Path) -> str:
+    """Read a UTF-8 file, with a ContentError if it is too big or not UTF-8."""
+    display = _display(path, root)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ContentError(f"file is larger than {MAX_FILE_BYTES} bytes", display)
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContentError("file not found", display) from None
+    except UnicodeDecodeError as error:
+        raise ContentError(f"not UTF-8 text ({error.reason} at byte {error.start})", display) from None
+
+
+def _display(path: Path, root: Path) -> str:
+    """Show a path relative to the project root, as catalogs and errors do."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,44 @@
+"""A Babel extractor for the YAML content, registered as `brochure_yaml`.
+
+`pybabel extract -F babel.cfg` calls it for every file under `brochures/`. Each unit
+becomes one catalog entry: the English text is the msgid, msgctxt says which topic and
+section it belongs to, and the `#.` comment says what kind of text it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping
+from typing import IO, Any
+
+from .content import SHARED_FILE, Message, parse_shared, parse_topic
+
+
+def extract_brochure_yaml(
+    fileobj: IO[bytes],
+    keywords: Mapping[str, Any],
+    comment_tags: Collection[str],
+    options: Mapping[str, Any],
+) -> Iterator[tuple[int, str, tuple[str, str], list[str]]]:
+    """Yield `(line, "pgettext", (context, text), [comment])` for every unit of a file."""
+    name = getattr(fileobj, "name", "<yaml>")
+    if isinstance(name, bytes):
+        name = name.decode()
+    text = fileobj.read().decode(options.get("encoding", "utf-8"))
+    for message in _messages(text, str(name)):
+        yield message.line, "pgettext", (message.context, message.text), [message.comment]
+
+
+def _messages(text: str, name: str) -> Iterator[Message]:
+    """Return the units of a topic file or of the shared file, in reading order."""
+    if name.replace("\\", "/").rsplit("/", 1)[-1] == SHARED_FILE:
+        for block in parse_shared(text, name).blocks.values():
+            yield from block.messages()
+        return
+    draft = parse_topic(text, name)
+    yield draft.title
+    yield draft.summary
+    if draft.notice:
+        yield draft.notice
+    for section in draft.sections:
+        if not isinstance(section, tuple):  # shared blocks are extracted from their file
+            yield from section.messages()

@@ -1,0 +1,127 @@
+"""Turn a topic and a language's translations into the brochure's HTML.
+
+Everything that comes from content or catalogs is text: Jinja's autoescape is on, and
+the gettext functions given to templates escape the translation before Jinja formats it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from .catalogs import Translator
+from .content import Message, Source, Topic
+from .errors import CatalogError
+
+PAPER_SIZES = {"letter": "letter", "a4": "A4"}
+PLACEHOLDER = re.compile(r"%\((page|pages)\)s")
+# CSS counter styles for Babel's numbering systems; others fall back to decimal.
+COUNTER_STYLES = {"arab": "arabic-indic", "arabext": "persian", "deva": "devanagari",
+                  "beng": "bengali", "thai": "thai"}
+
+
+@dataclass(frozen=True)
+class Language:
+    """What the templates need to know about a language."""
+
+    code: str
+    tag: str
+    direction: str
+    name: str
+    numbering: str
+
+    @classmethod
+    def from_locale(cls, code: str, locale: Locale) -> Language:
+        """Describe a language from its Babel locale."""
+        return cls(
+            code=code,
+            tag=code.replace("_", "-"),
+            direction="rtl" if locale.character_order == "right-to-left" else "ltr",
+            name=locale.get_display_name(locale) or code,
+            numbering=locale.default_numbering_system,
+        )
+
+
+def make_environment(templates: Path) -> Environment:
+    """Make the Jinja environment: autoescape everywhere, i18n, undefined is an error."""
+    env = Environment(
+        loader=FileSystemLoader(templates),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def render_html(env: Environment, topic: Topic, translator: Translator, paper: str) -> str:
+    """Render one brochure's HTML in the translator's language."""
+    language = Language.from_locale(translator.lang, translator.locale)
+    env.install_gettext_callables(
+        gettext=lambda s: escape(translator.gettext(s)),
+        ngettext=lambda s, p, n: escape(translator.ngettext(s, p, n)),
+        pgettext=lambda c, s: escape(translator.pgettext(c, s)),
+        npgettext=lambda c, s, p, n: escape(translator.ngettext(s, p, n)),
+        newstyle=True,
+    )
+    template = env.get_template("brochure.html.j2")
+    return template.render(
+        topic=topic,
+        language=language,
+        sources=brochure_sources(topic),
+        t=lambda message: translate(translator, message),
+        format_date=lambda day: format_date(day, format="long", locale=translator.locale),
+        page_css=page_css(translator, language, paper),
+    )
+
+
+def translate(translator: Translator, message: Message) -> str:
+    """Return a content unit in the translator's language."""
+    return translator.pgettext(message.context, message.text)
+
+
+def brochure_sources(topic: Topic) -> tuple[Source, ...]:
+    """Return the topic's sources, then those of its shared blocks, without repeats."""
+    by_id = {source.id: source for source in topic.sources}
+    for section in topic.sections:
+        for source in section.sources:
+            by_id.setdefault(source.id, source)
+    return tuple(by_id.values())
+
+
+def page_css(translator: Translator, language: Language, paper: str) -> Markup:
+    """Return the page size and the localized "page X of Y" footer as CSS."""
+    # Translators: page footer. Keep %(page)s and %(pages)s: they become the page numbers.
+    label = translator.pgettext("page footer", "Page %(page)s of %(pages)s")
+    style = COUNTER_STYLES.get(language.numbering, "decimal")
+    parts = PLACEHOLDER.split(label)
+    if sorted(parts[1::2]) != ["page", "pages"]:
+        raise CatalogError(
+            f"the translation of 'Page %(page)s of %(pages)s' must keep %(page)s and "
+            f"%(pages)s once each, got {label!r}", translator.file)
+    content = " ".join(
+        f"counter({part}, {style})" if i % 2 else css_string(part)
+        for i, part in enumerate(parts) if i % 2 or part
+    )
+    end = "left" if language.direction == "rtl" else "right"
+    start = "right" if language.direction == "rtl" else "left"
+    return Markup(
+        f"@page {{ size: {PAPER_SIZES[paper]}; "
+        f"@top-{start} {{ content: string(doctitle) }} "
+        f"@bottom-{end} {{ content: {content} }} }}\n"
+        f"@page :first {{ @top-{start} {{ content: none }} }}"
+    )
+
+
+def css_string(text: str) -> str:
+    """Quote text as a CSS string, escaping everything but ASCII letters and digits."""
+    return '"' + "".join(
+        char if char.isascii() and char.isalnum() else f"\\{ord(char):x} " for char in text
+    ) + '"'
