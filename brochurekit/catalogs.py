@@ -37,7 +37,8 @@ def catalog_path(root: Path, lang: str) -> Path:
 
 def languages(root: Path) -> list[str]:
     """Return English and every language that has a catalog, in code order."""
-    found = sorted(p.parent.parent.name for p in (root / "locales").glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    pattern = f"*/LC_MESSAGES/{DOMAIN}.po"
+    found = sorted(p.parent.parent.name for p in (root / "locales").glob(pattern))
     for lang in found:
         validate_language(lang)
     return [SOURCE_LANGUAGE, *found]

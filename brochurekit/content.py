@@ -337,7 +337,9 @@ def _reference(read: _Reader, key: str, node: Node) -> Reference:
     m = read.mapping(
         node, where, ("authors", "title", "year"), ("editors", "accessed", *_REFERENCE_TEXT)
     )
-    optional = {name: read.text(m[name], f"{where}.{name}") for name in _REFERENCE_TEXT if name in m}
+    optional = {
+        name: read.text(m[name], f"{where}.{name}") for name in _REFERENCE_TEXT if name in m
+    }
     if "url" in optional and not optional["url"].startswith("https://"):
         raise read.fail(m["url"], f"{where}.url", "a URL must start with https://")
     return Reference(
@@ -545,7 +547,8 @@ def load_content(root: Path) -> Content:
         if path.name == SHARED_FILE:
             continue
         try:
-            topics.append(resolve_topic(parse_topic(_read(path, root), _display(path, root)), shared))
+            draft = parse_topic(_read(path, root), _display(path, root))
+            topics.append(resolve_topic(draft, shared))
         except ContentError as error:
             errors.append(error)
     if errors:
@@ -576,7 +579,8 @@ def _read(path: Path, root: Path) -> str:
     except FileNotFoundError:
         raise ContentError("file not found", display) from None
     except UnicodeDecodeError as error:
-        raise ContentError(f"not UTF-8 text ({error.reason} at byte {error.start})", display) from None
+        reason = f"not UTF-8 text ({error.reason} at byte {error.start})"
+        raise ContentError(reason, display) from None
 
 
 def _display(path: Path, root: Path) -> str:

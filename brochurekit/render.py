@@ -58,7 +58,13 @@ def make_environment(templates: Path) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["sentence"] = end_sentence
     return env
+
+
+def end_sentence(text: str) -> str:
+    """End a piece of a citation with a period, unless it already has one."""
+    return text if text.endswith((".", "?", "!")) else f"{text}."
 
 
 def render_html(env: Environment, topic: Topic, translator: Translator, paper: str) -> str:
@@ -78,6 +84,7 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
         sources=brochure_sources(topic),
         t=lambda message: translate(translator, message),
         format_date=lambda day: format_date(day, format="long", locale=translator.locale),
+        english_date=lambda day: format_date(day, format="long", locale="en"),
         page_css=page_css(translator, language, paper),
     )
 
@@ -98,8 +105,7 @@ def brochure_sources(topic: Topic) -> tuple[Source, ...]:
 
 def page_css(translator: Translator, language: Language, paper: str) -> Markup:
     """Return the page size and the localized "page X of Y" footer as CSS."""
-    # Translators: page footer. Keep %(page)s and %(pages)s: they become the page numbers.
-    label = translator.pgettext("page footer", "Page %(page)s of %(pages)s")
+    label = page_label(translator)
     style = COUNTER_STYLES.get(language.numbering, "decimal")
     parts = PLACEHOLDER.split(label)
     if sorted(parts[1::2]) != ["page", "pages"]:
@@ -118,6 +124,12 @@ def page_css(translator: Translator, language: Language, paper: str) -> Markup:
         f"@bottom-{end} {{ content: {content} }} }}\n"
         f"@page :first {{ @top-{start} {{ content: none }} }}"
     )
+
+
+def page_label(translator: Translator) -> str:
+    """Return the translated "Page %(page)s of %(pages)s" pattern."""
+    # Translators: page footer. Keep %(page)s and %(pages)s: they become the page numbers.
+    return translator.pgettext("page footer", "Page %(page)s of %(pages)s")
 
 
 def css_string(text: str) -> str:
