@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s: %(message)s" if args.debug else "%(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     try:
         return COMMANDS[args.command](args)

@@ -1,0 +1,54 @@
+"""Shared fixtures: the project, its catalogs, and every brochure built once per session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from brochurekit.build import BuildOptions, BuildResult, build
+from brochurekit.catalogs import languages, load_translator
+from brochurekit.content import load_content
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = load_content(ROOT)
+LANGUAGES = languages(ROOT)
+TOPICS = [topic.id for topic in CONTENT.topics]
+TRANSLATED = [lang for lang in LANGUAGES if lang != "en"]
+PROJECT_PARTS = ("brochures", "locales", "templates", "styles", "brochurekit", "babel.cfg",
+                 "pyproject.toml")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], BuildResult]:
+    """Build every topic in every language once; map (lang, topic) to its result."""
+    out = tmp_path_factory.mktemp("dist")
+    results = build(ROOT, BuildOptions(out=out))
+    return {(r.lang, r.topic): r for r in results}
+
+
+@pytest.fixture(scope="session")
+def pdfs(built) -> dict[tuple[str, str], PdfReader]:
+    """Open every built PDF once."""
+    return {key: PdfReader(result.path) for key, result in built.items() if result.path}
+
+
+@pytest.fixture(scope="session")
+def translators():
+    """Load every language's translations once."""
+    return {lang: load_translator(ROOT, lang) for lang in LANGUAGES}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """Return a throw-away copy of the project to change freely."""
+    for part in PROJECT_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / part,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+        else:
+            shutil.copy(source, tmp_path / part)
+    return tmp_path
