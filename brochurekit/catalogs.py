@@ -6,14 +6,17 @@ one catalog per language. English is the source language and has no catalog.
 
 from __future__ import annotations
 
+import io
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.messages.catalog import Catalog
 from babel.messages.frontend import CommandLineInterface
-from babel.messages.pofile import PoFileError, read_po
+from babel.messages.pofile import PoFileError, normalize, read_po, write_po
 
 from .errors import CatalogError
 
@@ -23,6 +26,7 @@ DOMAIN = "brochures"
 SOURCE_LANGUAGE = "en"
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_[A-Z]{2}|_[0-9]{3})?$")
 PROJECT = "Patient brochures"
+WIDTH = 76
 
 
 def template_path(root: Path) -> Path:
@@ -90,14 +94,65 @@ def _relativize_locations(pot: Path, root: Path) -> None:
         pot.write_text(text.replace(prefix, ""), encoding="utf-8")
 
 
-def update(root: Path) -> None:
-    """Merge the template into every catalog; changed entries become fuzzy."""
-    status = _pybabel(
-        "update", "-i", str(template_path(root)), "-d", str(root / "locales"), "-D", DOMAIN,
-        "--previous",
-    )
-    if status:
-        raise CatalogError("pybabel update failed (see the message above)")
+def update(root: Path) -> list[str]:
+    """Merge the template into every catalog, as `pybabel update --previous` does.
+
+    A changed English unit keeps its translation, marked fuzzy, with the old English
+    as `#| msgid` so the translator sees what changed. Returns the languages updated.
+    """
+    template = read_catalog(template_path(root), root)
+    updated = []
+    for lang in languages(root)[1:]:
+        path = catalog_path(root, lang)
+        catalog = read_catalog(path, root, lang)
+        catalog.update(template, update_header_comment=False)
+        _write_atomically(path, format_catalog(catalog))
+        updated.append(lang)
+    return updated
+
+
+def read_catalog(path: Path, root: Path, lang: str | None = None) -> Catalog:
+    """Read a .po or .pot file, with errors naming the file and line."""
+    display = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    try:
+        with path.open("rb") as handle:
+            return read_po(handle, locale=lang, domain=DOMAIN, abort_invalid=True)
+    except FileNotFoundError:
+        raise CatalogError("file not found", display) from None
+    except PoFileError as error:
+        raise CatalogError(f"syntax error: {error.args[0]}", display, error.lineno) from None
+    except (UnicodeDecodeError, LookupError) as error:
+        raise CatalogError(f"cannot be read as UTF-8: {error}", display) from None
+
+
+def format_catalog(catalog: Catalog) -> bytes:
+    """Write a catalog as Babel does, but with previous msgids laid out as msgmerge does.
+
+    Babel's write_po re-wraps `#| msgid` as a comment, which breaks long strings across
+    comment lines mid-quote; Poedit and msgmerge then cannot read the previous text.
+    """
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=WIDTH, include_previous=True)
+    previous = iter([
+        message.previous_id[0] for message in catalog
+        if message.id and message.previous_id and message.fuzzy
+    ])
+    lines, out = buffer.getvalue().decode("utf-8").splitlines(keepends=True), []
+    for i, line in enumerate(lines):
+        if not line.startswith("#| "):
+            out.append(line)
+        elif i == 0 or not lines[i - 1].startswith("#| "):
+            text = normalize(next(previous), width=WIDTH).splitlines()
+            out.append(f"#| msgid {text[0]}\n")
+            out.extend(f"#| {part}\n" for part in text[1:])
+    return "".join(out).encode("utf-8")
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename it into place."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
 
 
 def compile_catalogs(root: Path) -> None:
@@ -151,15 +206,7 @@ def load_translator(root: Path, lang: str) -> Translator:
         return Translator(lang, locale)
     path = catalog_path(root, lang)
     display = path.relative_to(root).as_posix()
-    try:
-        with path.open("rb") as handle:
-            catalog = read_po(handle, locale=lang, domain=DOMAIN, abort_invalid=True)
-    except FileNotFoundError:
-        raise CatalogError("no catalog for this language", display) from None
-    except PoFileError as error:
-        raise CatalogError(f"syntax error: {error.args[0]}", display, error.lineno) from None
-    except (UnicodeDecodeError, LookupError) as error:
-        raise CatalogError(f"cannot be read as UTF-8: {error}", display) from None
+    catalog = read_catalog(path, root, lang)
     entries = {}
     for message in catalog:
         if not message.id or message.fuzzy or not message.string:

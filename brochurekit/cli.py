@@ -30,8 +30,8 @@ def _extract(args: argparse.Namespace) -> int:
 
 def _update(args: argparse.Namespace) -> int:
     """Merge the template into every catalog; changed entries become fuzzy."""
-    catalogs.update(args.root)
-    log.info("updated %d catalogs", len(catalogs.languages(args.root)) - 1)
+    updated = catalogs.update(args.root)
+    log.info("updated %d catalogs: %s", len(updated), ", ".join(updated))
     return EXIT_OK
 
 

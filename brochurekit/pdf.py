@@ -78,11 +78,16 @@ class PdfWriter:
         self.fetcher = ProjectFetcher(self.root)
         self.font_config = FontConfiguration()
         self.cache: dict = {}
-        self.stylesheets = [
-            CSS(filename=self.root / "styles" / name, font_config=self.font_config,
-                url_fetcher=self.fetcher)
-            for name in STYLESHEETS
-        ]
+        self.stylesheets = [self._stylesheet(name) for name in STYLESHEETS]
+
+    def _stylesheet(self, name: str) -> CSS:
+        """Parse one of the project's stylesheets; any warning is an error."""
+        with _weasyprint_warnings() as warnings:
+            css = CSS(filename=self.root / "styles" / name, font_config=self.font_config,
+                      url_fetcher=self.fetcher)
+        if warnings:
+            raise RenderError(warnings[0].getMessage(), f"styles/{name}")
+        return css
 
     def write(self, html: str, target: Path, where: str) -> int:
         """Write `html` as a PDF at `target` (atomically) and return its page count."""

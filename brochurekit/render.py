@@ -85,8 +85,14 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
         t=lambda message: translate(translator, message),
         format_date=lambda day: format_date(day, format="long", locale=translator.locale),
         english_date=lambda day: format_date(day, format="long", locale="en"),
+        latin=isolate_english,
         page_css=page_css(translator, language, paper),
     )
+
+
+def isolate_english(text: str) -> Markup:
+    """Wrap English text set inside another language, so bidi cannot reorder it."""
+    return Markup('<bdi lang="en" dir="ltr">%s</bdi>') % text
 
 
 def translate(translator: Translator, message: Message) -> str:

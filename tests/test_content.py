@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from brochurekit.content import ContentErrors, load_content, parse_shared, parse_topic, resolve_topic
+from brochurekit.content import (
+    ContentErrors,
+    load_content,
+    parse_shared,
+    parse_topic,
+    resolve_topic,
+)
 from brochurekit.errors import ContentError
 from conftest import ROOT
 

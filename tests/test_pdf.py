@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 import pytest
+
 from brochurekit.fonts import font_stacks, stack_for
 from brochurekit.render import translate
 from conftest import CONTENT, LANGUAGES, ROOT, TOPICS
