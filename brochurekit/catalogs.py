@@ -13,10 +13,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import polib
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import PoFileError, normalize, read_po, write_po
+from jinja2 import Environment, TemplateSyntaxError
 
 from .errors import CatalogError
 
@@ -72,6 +74,7 @@ def _pybabel(*args: str) -> int:
 
 def extract(root: Path) -> Path:
     """Collect content, template and code strings into the catalog template."""
+    _check_templates(root)
     pot = template_path(root)
     pot.parent.mkdir(parents=True, exist_ok=True)
     status = _pybabel(
@@ -84,6 +87,18 @@ def extract(root: Path) -> Path:
         raise CatalogError("pybabel extract failed (see the message above)", str(pot))
     _relativize_locations(pot, root)
     return pot
+
+
+def _check_templates(root: Path) -> None:
+    """Parse every template first: Jinja's extractor reports errors without the file."""
+    env = Environment(extensions=["jinja2.ext.i18n"])
+    for path in sorted((root / "templates").glob("**/*.j2")):
+        name = path.relative_to(root).as_posix()
+        try:
+            env.parse(path.read_text(encoding="utf-8"), name, name)
+        except TemplateSyntaxError as error:
+            raise CatalogError(f"template syntax error: {error.message}", name,
+                               error.lineno) from None
 
 
 def _relativize_locations(pot: Path, root: Path) -> None:
@@ -105,10 +120,24 @@ def update(root: Path) -> list[str]:
     for lang in languages(root)[1:]:
         path = catalog_path(root, lang)
         catalog = read_catalog(path, root, lang)
+        previous = _previous_ids(path)
         catalog.update(template, update_header_comment=False)
+        for message in catalog:
+            key = (message.context, message.id)
+            if message.fuzzy and not message.previous_id and key in previous:
+                message.previous_id = [previous[key]]
         _write_atomically(path, format_catalog(catalog))
         updated.append(lang)
     return updated
+
+
+def _previous_ids(path: Path) -> dict[tuple[str | None, str], str]:
+    """Return the `#| msgid` of fuzzy entries (Babel's reader drops them; polib keeps them)."""
+    return {
+        (entry.msgctxt, entry.msgid): entry.previous_msgid
+        for entry in polib.pofile(str(path), wrapwidth=WIDTH)
+        if entry.fuzzy and entry.previous_msgid
+    }
 
 
 def read_catalog(path: Path, root: Path, lang: str | None = None) -> Catalog:
