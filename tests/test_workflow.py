@@ -70,7 +70,7 @@ def test_pybabel_command_line_uses_the_registered_extractor(tmp_path):
     out = tmp_path / "cli.pot"
     subprocess.run(
         [str(Path(sys.executable).parent / "pybabel"), "-q", "extract", "-F", "babel.cfg",
-         "-o", str(out), "brochures"],
+         "-o", str(out), "."],
         cwd=ROOT, check=True,
     )
     assert read(out).get("Treating anal cancer", context="treating-anal-cancer/title")
