@@ -10,6 +10,8 @@ import io
 import logging
 import os
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -154,6 +156,28 @@ def read_catalog(path: Path, root: Path, lang: str | None = None) -> Catalog:
         raise CatalogError(f"cannot be read as UTF-8: {error}", display) from None
 
 
+def check_syntax(path: Path, display: str) -> None:
+    """Run `msgfmt --check`: Babel's and polib's readers accept broken quoting silently."""
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        log.warning("%s: not checked: msgfmt is missing (scripts/setup.sh installs gettext)",
+                    display)
+        return
+    result = subprocess.run(
+        [msgfmt, "--check", "-o", os.devnull, str(path)], capture_output=True, text=True,
+        env={**os.environ, "LC_ALL": "C"},
+    )
+    if result.returncode:
+        first = result.stderr.strip().splitlines()[0]
+        match = re.match(rf"{re.escape(str(path))}:(\d+):(?:\d+:)? (.*)", first)
+        if match:
+            line = int(match[1])
+            if match[2] == "end-of-line within string":
+                line -= 1  # msgfmt counts the line after the one left open
+            raise CatalogError(f"msgfmt: {match[2]}", display, line)
+        raise CatalogError(f"msgfmt: {first}", display)
+
+
 def format_catalog(catalog: Catalog) -> bytes:
     """Write a catalog as Babel does, but with previous msgids laid out as msgmerge does.
 
@@ -236,6 +260,7 @@ def load_translator(root: Path, lang: str) -> Translator:
     path = catalog_path(root, lang)
     display = path.relative_to(root).as_posix()
     catalog = read_catalog(path, root, lang)
+    check_syntax(path, display)
     entries = {}
     for message in catalog:
         if not message.id or message.fuzzy or not message.string:

@@ -1,0 +1,67 @@
+"""The HTML stage: language and direction, and translations that can never inject markup."""
+
+from __future__ import annotations
+
+import pytest
+from babel import Locale
+
+from brochurekit.catalogs import Translator, load_translator
+from brochurekit.errors import CatalogError
+from brochurekit.render import css_string, make_environment, render_html
+from conftest import CONTENT, ROOT
+
+ENV = make_environment(ROOT / "templates")
+TOPIC = CONTENT.topic("stage-4-anal-cancer")
+PAYLOAD = '<img src="file:///etc/passwd"><script>alert(1)</script>" onload="x'
+
+
+def hostile_translator() -> Translator:
+    """A Spanish catalog whose every entry tries to inject markup."""
+    real = load_translator(ROOT, "es")
+    return Translator("es", real.locale, {key: PAYLOAD for key in real.entries}, real.file)
+
+
+def test_language_and_direction_are_set():
+    html = render_html(ENV, TOPIC, load_translator(ROOT, "ar"), "letter")
+    assert '<html lang="ar" dir="rtl">' in html
+    assert "@bottom-left" in html and "@top-right" in html  # mirrored furniture
+    html = render_html(ENV, TOPIC, load_translator(ROOT, "zh_Hans"), "a4")
+    assert '<html lang="zh-Hans" dir="ltr">' in html
+    assert "size: A4" in html
+
+
+def test_translations_are_text_never_markup():
+    translator = hostile_translator()
+    translator.entries[("page footer", "Page %(page)s of %(pages)s")] = "%(page)s %(pages)s"
+    html = render_html(ENV, TOPIC, translator, "letter")
+    assert "<script" not in html and "<img" not in html and 'onload="x' not in html
+    assert "&lt;script&gt;" in html  # shown as text, in content and template strings alike
+    assert html.count("&lt;img") > 50
+
+
+def test_page_footer_translation_cannot_escape_its_css_string():
+    translator = load_translator(ROOT, "fr")
+    key = ("page footer", "Page %(page)s of %(pages)s")
+    translator.entries[key] = '%(page)s"} @page { size: 1mm } </style><script>x</script>%(pages)s'
+    html = render_html(ENV, TOPIC, translator, "letter")
+    assert "</style><script>" not in html and "size: 1mm" not in html
+    assert html.count("</style>") == 1
+
+
+def test_page_footer_translation_must_keep_placeholders():
+    translator = load_translator(ROOT, "fr")
+    translator.entries[("page footer", "Page %(page)s of %(pages)s")] = "Page %(page)s"
+    with pytest.raises(CatalogError, match="must keep"):
+        render_html(ENV, TOPIC, translator, "letter")
+
+
+def test_css_string_escapes_everything_but_letters_and_digits():
+    assert css_string('Page 1 "x"</style>') == (
+        '"Page\\20 1\\20 \\22 x\\22 \\3c \\2f style\\3e "')
+    assert css_string("صفحة") == '"\\635 \\641 \\62d \\629 "'
+
+
+def test_english_needs_no_catalog():
+    english = Translator("en", Locale.parse("en"))
+    html = render_html(ENV, TOPIC, english, "letter")
+    assert "Treatment for stage 4 anal cancer" in html and not english.missing
