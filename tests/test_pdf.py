@@ -82,7 +82,7 @@ def shows(text: str, needle: str, lang: str = "en") -> bool:
 def _has_word(text: str, word: str, lang: str) -> bool:
     if word in text:
         return True
-    return lang in LOSES_A_LETTER and len(word) > 2 and any(
+    return lang in LOSES_A_LETTER and len(word) > 1 and any(
         word[:i] + word[i + 1:] in text for i in range(len(word)))
 
 
