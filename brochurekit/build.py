@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .catalogs import Translator, languages, load_translator
 from .content import Content, Topic, load_content
-from .errors import BrochureError, CatalogError
+from .errors import BrochureError, CatalogError, CatalogErrors
 from .fonts import check_coverage
 from .pdf import PdfWriter
 from .render import PAPER_SIZES, make_environment, page_label, render_html
@@ -81,17 +81,6 @@ def _load_translators(root: Path, langs: tuple[str, ...]) -> list[Translator]:
     if errors:
         raise CatalogErrors(errors)
     return translators
-
-
-class CatalogErrors(CatalogError):
-    """Several catalogs are broken; each error names its file and line."""
-
-    def __init__(self, errors: list[CatalogError]):
-        super().__init__("\n".join(str(e) for e in errors))
-        self.errors = errors
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def _build_one(root, env, writer, content: Content, topic: Topic, translator: Translator,

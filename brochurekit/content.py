@@ -16,7 +16,7 @@ from typing import IO
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import ContentError
+from .errors import ContentError, ContentErrors
 
 SHARED_FILE = "_shared.yaml"
 MAX_FILE_BYTES = 1_000_000
@@ -202,20 +202,27 @@ class _Reader:
         self, node: Node, where: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
     ) -> dict[str, Node]:
         """Return a mapping's values by key, checking for missing and unknown keys."""
+        found = self.keyed(node, where, self.text, "key")
+        for key, value_node in found.items():
+            if key not in required and key not in optional:
+                allowed = ", ".join((*required, *optional))
+                key_node = next(k for k, v in node.value if v is value_node)
+                raise self.fail(key_node, where, f"unknown key {key!r} (allowed: {allowed})")
+        for key in required:
+            if key not in found:
+                raise self.fail(node, where, f"missing required key {key!r}")
+        return found
+
+    def keyed(self, node: Node, where: str, read_key, label: str) -> dict[str, Node]:
+        """Return a mapping's values by key, refusing duplicate keys."""
         if not isinstance(node, MappingNode):
             raise self.fail(node, where, f"expected a mapping, got {_describe(node)}")
         found: dict[str, Node] = {}
         for key_node, value_node in node.value:
-            key = self.text(key_node, where)
+            key = read_key(key_node, where)
             if key in found:
-                raise self.fail(key_node, where, f"duplicate key {key!r}")
-            if key not in required and key not in optional:
-                allowed = ", ".join((*required, *optional))
-                raise self.fail(key_node, where, f"unknown key {key!r} (allowed: {allowed})")
+                raise self.fail(key_node, where, f"duplicate {label} {key!r}")
             found[key] = value_node
-        for key in required:
-            if key not in found:
-                raise self.fail(node, where, f"missing required key {key!r}")
         return found
 
     def sequence(self, node: Node, where: str) -> list[Node]:
@@ -304,15 +311,7 @@ def parse_shared(stream: IO[str] | str, file: str) -> Shared:
 
 def _by_id(read: _Reader, node: Node, where: str) -> dict[str, Node]:
     """Return a mapping of slug ids to nodes."""
-    if not isinstance(node, MappingNode):
-        raise read.fail(node, where, f"expected a mapping of ids, got {_describe(node)}")
-    found: dict[str, Node] = {}
-    for key_node, value_node in node.value:
-        key = read.slug(key_node, where)
-        if key in found:
-            raise read.fail(key_node, where, f"duplicate id {key!r}")
-        found[key] = value_node
-    return found
+    return read.keyed(node, where, read.slug, "id")
 
 
 def _source(read: _Reader, key: str, node: Node) -> Source:
@@ -556,17 +555,6 @@ def load_content(root: Path) -> Content:
     if not topics:
         raise ContentErrors([ContentError("no topic files found", _display(directory, root))])
     return Content(shared, tuple(topics))
-
-
-class ContentErrors(ContentError):
-    """Several content files are broken; each error names its file and line."""
-
-    def __init__(self, errors: list[ContentError]):
-        super().__init__("\n".join(str(e) for e in errors))
-        self.errors = errors
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def _read(path: Path, root: Path) -> str:

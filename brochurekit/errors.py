@@ -34,3 +34,22 @@ class FontError(BrochureError):
 
 class RenderError(BrochureError):
     """A brochure could not be turned into a PDF."""
+
+
+class ErrorList(BrochureError):
+    """Several problems found at once; each names its own file and line."""
+
+    def __init__(self, errors: list[BrochureError]):
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ContentErrors(ErrorList, ContentError):
+    """Several content files are broken."""
+
+
+class CatalogErrors(ErrorList, CatalogError):
+    """Several catalogs are broken."""

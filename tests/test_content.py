@@ -7,13 +7,12 @@ from pathlib import Path
 import pytest
 
 from brochurekit.content import (
-    ContentErrors,
     load_content,
     parse_shared,
     parse_topic,
     resolve_topic,
 )
-from brochurekit.errors import ContentError
+from brochurekit.errors import ContentError, ContentErrors
 from conftest import ROOT
 
 BAD = sorted((ROOT / "tests" / "data" / "bad").glob("*.yaml"))
