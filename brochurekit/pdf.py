@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,23 +25,48 @@ log = logging.getLogger(__name__)
 STYLESHEETS = ("fonts.css", "page.css", "type.css", "components.css")
 
 
+ASSET_FOLDERS = ("styles", "fonts", "images")
+DATA_URL = re.compile(r"^data:image/(?:png|jpeg|gif|webp)(?:;base64)?,", re.IGNORECASE)
+MAX_DATA_URL = 64 * 1024
+
+
 class ProjectFetcher(URLFetcher):
-    """Serve files under the project root; refuse every other URL."""
+    """Serve the project's own assets and small inline images; refuse everything else.
+
+    Files must resolve (after following links) into styles/, fonts/ or images/ under the
+    project root. Every refusal is logged and remembered, so the build can fail on it.
+    """
 
     def __init__(self, root: Path):
-        super().__init__(allowed_protocols=("file",), allow_redirects=False)
+        super().__init__(allowed_protocols=("file", "data"), allow_redirects=False, timeout=1)
         self.root = root.resolve()
+        self.folders = tuple(self.root / folder for folder in ASSET_FOLDERS)
+        self.refused: list[str] = []
 
     def fetch(self, url, headers=None):  # noqa: ANN001, ANN201
-        parts = urlsplit(url)
-        if parts.scheme != "file":
-            log.warning("refused to fetch %s: only the project's own files are allowed", url)
-            raise URLFetchingError(f"refused: {url}")
-        path = Path(unquote(parts.path)).resolve()
-        if not path.is_relative_to(self.root):
-            log.warning("refused to fetch %s: outside the project", url)
-            raise URLFetchingError(f"refused: {url}")
-        return super().fetch(path.as_uri(), headers)
+        reason = self._refusal(url)
+        if reason:
+            shown = url if len(url) <= 80 else url[:77] + "..."
+            self.refused.append(shown)
+            log.warning("refused to fetch %s: %s", shown, reason)
+            raise URLFetchingError(f"refused: {shown}")
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        return super().fetch(Path(unquote(urlsplit(url).path)).resolve().as_uri(), headers)
+
+    def _refusal(self, url: str) -> str | None:
+        """Say why a URL is refused, or None if it may be fetched."""
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data":
+            if not DATA_URL.match(url):
+                return "only inline PNG, JPEG, GIF or WebP images are allowed"
+            return "inline image is too large" if len(url) > MAX_DATA_URL else None
+        if scheme != "file":
+            return "only the project's own files are allowed"
+        path = Path(unquote(urlsplit(url).path)).resolve()
+        if not any(path.is_relative_to(folder) for folder in self.folders):
+            return f"outside the project's {', '.join(ASSET_FOLDERS)} folders"
+        return None
 
 
 class _Collect(logging.Handler):
@@ -91,6 +117,7 @@ class PdfWriter:
 
     def write(self, html: str, target: Path, where: str) -> int:
         """Write `html` as a PDF at `target` (atomically) and return its page count."""
+        self.fetcher.refused.clear()
         with _weasyprint_warnings() as warnings:
             document = HTML(
                 string=html, base_url=self.root.as_uri() + "/", url_fetcher=self.fetcher
@@ -98,6 +125,8 @@ class PdfWriter:
                 stylesheets=self.stylesheets, font_config=self.font_config, cache=self.cache
             )
             data = document.write_pdf()
+        if self.fetcher.refused:
+            raise RenderError(f"refused to fetch: {', '.join(self.fetcher.refused)}", where)
         notdef = [r for r in warnings if ".notdef" in r.getMessage()]
         if notdef:
             raise RenderError(f"a character has no glyph in any font: {notdef[0].getMessage()}",

@@ -32,16 +32,34 @@ def test_a_glyph_no_font_has_fails_the_document(writer, tmp_path):
     assert not target.exists()
 
 
-def test_outside_files_and_the_network_are_refused(writer, tmp_path, caplog):
+SMALL_PNG = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQ"
+    "DwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+
+@pytest.mark.parametrize(("markup", "refused"), [
+    ('<img src="file:///etc/passwd">', "file:///etc/passwd"),
+    ('<img src="../../../../../etc/hostname">', "file:///etc/hostname"),
+    ('<link rel="stylesheet" href="brochures/_shared.yaml">', "brochures/_shared.yaml"),
+    ('<img src=".git/config">', ".git/config"),
+    ('<img src="https://example.org/x.png">', "https://example.org/x.png"),
+    ('<p style="background: url(http://127.0.0.1:9/x)">x</p>', "http://127.0.0.1:9/x"),
+    ('<base href="http://evil.example/"><img src="x.png">', "http://evil.example/x.png"),
+    ('<img src="data:image/svg+xml,<svg/>">', "data:image/svg+xml"),
+    ('<object data="ftp://example.org/x"></object>', "ftp://example.org/x"),
+])
+def test_outside_files_and_the_network_are_refused(writer, tmp_path, caplog, markup, refused):
     caplog.set_level(logging.WARNING)
-    body = ('<img src="file:///etc/passwd"><img src="https://example.org/x.png">'
-            '<link rel="stylesheet" href="../../../../etc/passwd">'
-            '<p style="background: url(http://127.0.0.1:9/x)">text</p>')
     target = tmp_path / "hostile.pdf"
-    writer.write(page(body), target, "test")
-    refused = caplog.text
-    assert "file:///etc/passwd" in refused and "outside the project" in refused
-    assert "https://example.org/x.png" in refused and "http://127.0.0.1:9/x" in refused
+    with pytest.raises(RenderError, match="refused to fetch") as caught:
+        writer.write(page(markup), target, "test")
+    assert refused in str(caught.value) and refused in caplog.text
+    assert not target.exists()
+
+
+def test_project_assets_and_small_inline_images_are_served(writer, tmp_path):
+    target = tmp_path / "ok.pdf"
+    writer.write(page(f'<img src="{SMALL_PNG}"><link rel="stylesheet" href="styles/type.css">'
+                      "<p>text</p>"), target, "test")
     reader = PdfReader(target)
-    assert not any(p["/Resources"].get("/XObject") for p in reader.pages)  # no image embedded
-    assert "root:" not in reader.pages[0].extract_text()
+    assert reader.pages[0]["/Resources"].get("/XObject")  # the inline image is there
