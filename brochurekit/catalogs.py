@@ -31,6 +31,7 @@ SOURCE_LANGUAGE = "en"
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_[A-Z]{2}|_[0-9]{3})?$")
 PROJECT = "Patient brochures"
 WIDTH = 76
+MAX_CATALOG_BYTES = 5_000_000
 
 
 def template_path(root: Path) -> Path:
@@ -48,7 +49,10 @@ def languages(root: Path) -> list[str]:
     pattern = f"*/LC_MESSAGES/{DOMAIN}.po"
     found = sorted(p.parent.parent.name for p in (root / "locales").glob(pattern))
     for lang in found:
-        validate_language(lang)
+        try:
+            validate_language(lang)
+        except CatalogError as error:
+            raise CatalogError(error.message, f"locales/{lang}/LC_MESSAGES/{DOMAIN}.po") from None
     return [SOURCE_LANGUAGE, *found]
 
 
@@ -146,6 +150,8 @@ def read_catalog(path: Path, root: Path, lang: str | None = None) -> Catalog:
     """Read a .po or .pot file, with errors naming the file and line."""
     display = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     try:
+        if path.stat().st_size > MAX_CATALOG_BYTES:
+            raise CatalogError(f"file is larger than {MAX_CATALOG_BYTES} bytes", display)
         with path.open("rb") as handle:
             return read_po(handle, locale=lang, domain=DOMAIN, abort_invalid=True)
     except FileNotFoundError:
@@ -154,6 +160,14 @@ def read_catalog(path: Path, root: Path, lang: str | None = None) -> Catalog:
         raise CatalogError(f"syntax error: {error.args[0]}", display, error.lineno) from None
     except (UnicodeDecodeError, LookupError) as error:
         raise CatalogError(f"cannot be read as UTF-8: {error}", display) from None
+
+
+def _header_line(path: Path, field: str) -> int | None:
+    """Return the line of a header field in a catalog, for error messages."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith(f'"{field}'):
+            return number
+    return None
 
 
 def check_syntax(path: Path, display: str) -> None:
@@ -261,6 +275,11 @@ def load_translator(root: Path, lang: str) -> Translator:
     display = path.relative_to(root).as_posix()
     catalog = read_catalog(path, root, lang)
     check_syntax(path, display)
+    declared = dict(catalog.mime_headers).get("Language", "")
+    if declared != lang:
+        raise CatalogError(
+            f"the Language header says {declared!r} but the catalog is in the {lang!r} folder",
+            display, _header_line(path, "Language:"))
     entries = {}
     for message in catalog:
         if not message.id or message.fuzzy or not message.string:

@@ -154,8 +154,15 @@ class Topic:
 # --- YAML with line numbers ----------------------------------------------------------
 
 
+SAFE_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+)
+
+
 class _Loader(yaml.SafeLoader):
-    """Safe loader that refuses aliases, so no document can expand beyond its size."""
+    """Safe loader that refuses aliases (no document can expand beyond its size) and
+    any tag but YAML's plain types."""
 
     def compose_node(self, parent, index):  # noqa: ANN001, ANN201
         if self.check_event(yaml.AliasEvent):
@@ -163,7 +170,11 @@ class _Loader(yaml.SafeLoader):
             raise ContentError(
                 "YAML aliases (*name) are not allowed", line=event.start_mark.line + 1
             )
-        return super().compose_node(parent, index)
+        node = super().compose_node(parent, index)
+        if node.tag not in SAFE_TAGS:
+            raise ContentError(f"YAML tag {node.tag!r} is not allowed",
+                               line=node.start_mark.line + 1)
+        return node
 
 
 def compose(stream: IO[str] | str, file: str) -> Node:

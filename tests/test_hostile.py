@@ -1,0 +1,159 @@
+"""Hostile and broken input: every case is refused with its error, or shown as plain text.
+
+Catalogs come from volunteers and agencies and content from many editors; CI builds
+them unattended. None of it may read a local file, reach the network or inject markup.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from babel.messages.pofile import read_po, write_po
+from pypdf import PdfReader
+
+from brochurekit.build import BuildOptions, build
+from brochurekit.catalogs import catalog_path, languages, load_translator
+from brochurekit.cli import EXIT_INPUT, main
+from brochurekit.content import parse_topic
+from brochurekit.errors import CatalogError, ContentError
+
+PO = "locales/es/LC_MESSAGES/brochures.po"
+
+
+def replace_line(text: str, starts: str, new: str) -> tuple[str, int]:
+    """Replace the first line that starts with `starts`; return the text and its line."""
+    lines = text.splitlines()
+    number = next(i for i, line in enumerate(lines) if line.startswith(starts))
+    lines[number] = new
+    return "\n".join(lines) + "\n", number + 1
+
+
+BROKEN_CATALOGS = {
+    "unterminated string": (
+        lambda t: replace_line(t, 'msgstr "Referencias"', 'msgstr "Referencias'),
+        r":{line}: msgfmt: end-of-line within string$"),
+    "unquoted msgstr": (
+        lambda t: replace_line(t, 'msgstr "Referencias"', "msgstr Referencias"),
+        r":{line}: msgfmt: "),
+    "broken plural header": (
+        lambda t: replace_line(t, '"Plural-Forms:', r'"Plural-Forms: nplurals=2; plural=(n!=;\n"'),
+        r":\d+: msgfmt: invalid plural expression$"),  # msgfmt points at the header entry
+    "placeholder renamed": (
+        lambda t: replace_line(t, 'msgstr "Última revisión: %(date)s"',
+                               'msgstr "Última revisión: %(fecha)s"'),
+        r":{line}: msgfmt: a format specification for argument 'date' doesn't exist"),
+    "placeholder added": (
+        lambda t: replace_line(t, 'msgstr "Última revisión: %(date)s"',
+                               'msgstr "Última revisión: %(date)s %(__class__)s"'),
+        r":{line}: msgfmt: a format specification for argument '__class__'"),
+    "wrong Language header": (
+        lambda t: replace_line(t, '"Language: es', '"Language: fr\\n"'),
+        r":{line}: the Language header says 'fr' but the catalog is in the 'es' folder$"),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN_CATALOGS)
+def test_broken_catalog_is_refused_with_file_and_line(project, case):
+    mutate, expected = BROKEN_CATALOGS[case]
+    path = catalog_path(project, "es")
+    text, line = mutate(path.read_text(encoding="utf-8"))
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogError) as caught:
+        load_translator(project, "es")
+    assert re.search("^" + re.escape(PO) + expected.format(line=line), str(caught.value)), \
+        str(caught.value)
+
+
+def test_catalog_in_another_encoding_is_refused(project):
+    path = catalog_path(project, "es")
+    path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1", "replace"))
+    with pytest.raises(CatalogError, match=f"^{PO}: cannot be read as UTF-8"):
+        load_translator(project, "es")
+
+
+def test_oversized_catalog_is_refused_before_reading(project):
+    path = catalog_path(project, "es")
+    path.write_text(path.read_text() + "#" * 5_000_001)
+    with pytest.raises(CatalogError, match=f"^{PO}: file is larger than"):
+        load_translator(project, "es")
+
+
+@pytest.mark.parametrize("code", ["../../etc", "es/../fr", "x" * 40, "es;rm", "EN", ""])
+def test_language_codes_that_are_not_locales_are_refused(project, code, caplog):
+    assert main(["--root", str(project), "build", "--lang", code,
+                 "--out", str(project / "out")]) == EXIT_INPUT
+    assert "is not a language code" in caplog.text
+    assert not (project / "out").exists()
+
+
+def test_catalog_folder_that_is_not_a_locale_is_refused(project):
+    shutil.copytree(project / "locales" / "es", project / "locales" / "es..evil")
+    with pytest.raises(CatalogError, match=r"^locales/es\.\.evil/LC_MESSAGES/brochures\.po: "):
+        languages(project)
+
+
+YAML_HEADER = """id: hostile
+title: A title
+summary: A summary.
+sources: [acs-treating-anal-cancer]
+review: {last_reviewed: 2026-01-01, next_review_due: 2027-01-01}
+references: []
+"""
+
+
+@pytest.mark.parametrize(("yaml_text", "expected"), [
+    ("sections: !!python/object/apply:os.system [id]\n",
+     r"hostile\.yaml:7: YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not"),
+    ("sections:\n  - id: a\n    heading: !!python/name:os.system ''\n    content: []\n",
+     r"hostile\.yaml:9: YAML tag 'tag:yaml.org,2002:python/name:os.system' is not allowed"),
+    ("sections:\n  - !include /etc/passwd\n", r"hostile\.yaml:8: YAML tag '!include' is not"),
+    ("sections:\n  - id: ../../etc\n    heading: H\n    content: [{paragraph: p}]\n",
+     r"hostile\.yaml:8: sections\[0\]\.id: '\.\./\.\./etc' is not a plain slug"),
+    ("sections: [*undefined]\n", r"hostile\.yaml:7: YAML aliases \(\*name\) are not allowed"),
+])
+def test_hostile_yaml_is_refused(yaml_text, expected):
+    with pytest.raises(ContentError, match=expected):
+        parse_topic(YAML_HEADER + yaml_text, "brochures/hostile.yaml")
+
+
+PAYLOADS = [
+    '<script>alert("x")</script>',
+    '<img src="file:///etc/passwd">',
+    '<link rel="stylesheet" href="https://evil.example/x.css">',
+    '<p style="background:url(http://127.0.0.1:9/x)">',
+    '"><img src=x onerror=alert(1)><a href="',
+    '</style><style>body{display:none}</style>',
+    '<base href="http://evil.example/">',
+    "{{ 7*7 }} {% include '/etc/passwd' %}",
+]
+
+
+def test_hostile_translations_print_as_text_and_reach_nothing(project, tmp_path, caplog):
+    """Every Spanish unit carries a payload; the PDF shows it as text and fetches nothing."""
+    path = catalog_path(project, "es")
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    for number, message in enumerate(m for m in catalog if m.id):
+        # A bare % in a python-format entry is refused by msgfmt, so those get no "{%".
+        payload = PAYLOADS[0 if "python-format" in message.flags else number % len(PAYLOADS)]
+        message.string = f"{payload} {message.string}"
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=76)
+
+    out = tmp_path / "out"
+    (result,) = build(project, BuildOptions(out=out, languages=("es",),
+                                            topics=("treating-anal-cancer",)))
+    assert result.error is None, result.error
+    assert "refused to fetch" not in caplog.text
+    reader = PdfReader(result.path)
+    shown = "".join(page.extract_text() for page in reader.pages)
+    assert '<script>alert("x")</script>' in shown and "{{ 7*7 }}" in shown
+    assert "49" not in shown.split("{{ 7*7 }}")[0][-5:]
+    assert not any(page["/Resources"].get("/XObject") for page in reader.pages)
+    uris = {annotation.get_object()["/A"]["/URI"] for page in reader.pages
+            for annotation in page.get("/Annots", [])}
+    assert uris and all(re.match(r"https://(doi\.org|www\.cancer\.gov|www\.nccn\.org)/", u)
+                        for u in uris), uris
+    assert any(reader.metadata.title.startswith(p) for p in PAYLOADS)  # text there too
