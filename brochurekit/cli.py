@@ -6,13 +6,16 @@ Exit codes: 0 success; 1 some brochures failed; 2 bad input (content, catalogs, 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from . import catalogs
+from . import catalogs, checks
 from .build import BuildOptions, build
+from .content import load_content
 from .errors import BrochureError
 from .render import PAPER_SIZES
 
@@ -41,6 +44,37 @@ def _compile(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check(args: argparse.Namespace) -> int:
+    """Report translation progress and problems; exit 1 if a rule fails."""
+    report = checks.check(args.root, load_content(args.root), args.threshold, args.today)
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print(format_report(report))
+    return EXIT_FAILED if report.failed(args.strict) else EXIT_OK
+
+
+def format_report(report: checks.Report) -> str:
+    """Lay the report out as a table of progress, then the findings, then a summary."""
+    header = ("language", "topic", "translated", "fuzzy", "untranslated", "done")
+    rows = [header] + [
+        (s.lang, s.topic, f"{s.translated}/{s.total}", str(s.fuzzy), str(s.untranslated),
+         f"{s.percent:.0f}%") for s in report.stats
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
+                       for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
+             for row in rows]
+    lines.append("obsolete entries: " + ", ".join(
+        f"{lang} {count}" for lang, count in report.obsolete.items()))
+    lines.append("reading grade (Flesch-Kincaid, target 8 or below): " + ", ".join(
+        f"{topic} {grade:.1f}" for topic, grade in report.readability.items()))
+    lines.extend(str(finding) for finding in report.findings)
+    errors = sum(f.level == "error" for f in report.findings)
+    lines.append(f"{errors} errors, {len(report.findings) - errors} warnings")
+    return "\n".join(lines)
+
+
 def _build(args: argparse.Namespace) -> int:
     """Build the PDFs and report each failure; exit 1 if any brochure failed."""
     options = BuildOptions(
@@ -57,6 +91,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "extract": _extract,
     "update": _update,
     "compile": _compile,
+    "check": _check,
     "build": _build,
 }
 
@@ -76,6 +111,13 @@ def make_parser() -> argparse.ArgumentParser:
     for name, function in COMMANDS.items():
         sub = commands.add_parser(name, help=function.__doc__,
                                   formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        if name == "check":
+            sub.add_argument("--json", action="store_true", help="print the report as JSON")
+            sub.add_argument("--strict", action="store_true", help="fail on warnings too")
+            sub.add_argument("--threshold", type=float, default=100.0,
+                             help="percent of a topic a language must translate to pass")
+            sub.add_argument("--today", type=dt.date.fromisoformat, default=dt.date.today(),
+                             help="the date review dates are checked against (YYYY-MM-DD)")
         if name == "build":
             sub.add_argument("--out", type=Path, default=Path("dist"),
                              help="output folder; PDFs go to OUT/<lang>/<topic>.pdf")
