@@ -115,6 +115,20 @@ def _relativize_locations(pot: Path, root: Path) -> None:
         pot.write_text(text.replace(prefix, ""), encoding="utf-8")
 
 
+def init_language(root: Path, lang: str) -> Path:
+    """Start a catalog for a new language from the template, with Babel's headers."""
+    validate_language(lang)
+    path = catalog_path(root, lang)
+    if path.exists():
+        raise CatalogError("a catalog for this language already exists",
+                           path.relative_to(root).as_posix())
+    status = _pybabel("init", "-i", str(template_path(root)), "-d", str(root / "locales"),
+                      "-D", DOMAIN, "-l", lang)
+    if status:
+        raise CatalogError("pybabel init failed (see the message above)")
+    return path
+
+
 def update(root: Path) -> list[str]:
     """Merge the template into every catalog, as `pybabel update --previous` does.
 

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from . import catalogs, checks
+from . import catalogs, checks, fonts
 from .build import BuildOptions, build
 from .content import load_content
 from .errors import BrochureError
@@ -41,6 +41,22 @@ def _update(args: argparse.Namespace) -> int:
 def _compile(args: argparse.Namespace) -> int:
     """Write .mo files beside the catalogs (the build itself reads .po files)."""
     catalogs.compile_catalogs(args.root)
+    return EXIT_OK
+
+
+def _init_language(args: argparse.Namespace) -> int:
+    """Start a catalog for a new language; no other change is needed to build it."""
+    path = catalogs.init_language(args.root, args.language)
+    log.info("created %s", path.relative_to(args.root))
+    locale = catalogs.validate_language(args.language)
+    autonym = locale.get_display_name(locale) or ""
+    try:
+        fonts.check_coverage(args.root, args.language, autonym, "styles/fonts.css")
+    except BrochureError as error:
+        log.warning("warning: %s", error)
+        log.warning("add a font for this script to styles/fonts.css before building")
+    log.info("next: translate it, check it with `make_brochures.py check`, then "
+             "`make_brochures.py build --lang %s`", args.language)
     return EXIT_OK
 
 
@@ -91,6 +107,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "extract": _extract,
     "update": _update,
     "compile": _compile,
+    "init-language": _init_language,
     "check": _check,
     "build": _build,
 }
@@ -111,6 +128,8 @@ def make_parser() -> argparse.ArgumentParser:
     for name, function in COMMANDS.items():
         sub = commands.add_parser(name, help=function.__doc__,
                                   formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        if name == "init-language":
+            sub.add_argument("language", help="a locale code such as pt_BR, de or zh_Hant")
         if name == "check":
             sub.add_argument("--json", action="store_true", help="print the report as JSON")
             sub.add_argument("--strict", action="store_true", help="fail on warnings too")
