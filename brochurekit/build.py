@@ -30,6 +30,8 @@ class BuildOptions:
     paper: str = "letter"
     languages: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
+    threshold: float = 100.0  # percent of a brochure's units translated to release it
+    draft: bool = False
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,9 @@ class BuildResult:
     error: BrochureError | None = None
 
 
-def output_path(out: Path, lang: str, topic_id: str) -> Path:
-    """Return where a brochure's PDF goes: `<out>/<lang>/<topic>.pdf`."""
-    return out / lang / f"{topic_id}.pdf"
+def output_path(out: Path, lang: str, topic_id: str, draft: bool = False) -> Path:
+    """Return where a brochure's PDF goes: `<out>/<lang>/<topic>.pdf` (`.draft.pdf`)."""
+    return out / lang / f"{topic_id}{'.draft' if draft else ''}.pdf"
 
 
 def build(root: Path, options: BuildOptions) -> list[BuildResult]:
@@ -87,32 +89,38 @@ def _build_one(root, env, writer, content: Content, topic: Topic, translator: Tr
                options: BuildOptions) -> BuildResult:
     """Render one brochure; return its result instead of raising."""
     where = f"{translator.lang}/{topic.id}"
-    target = output_path(options.out, translator.lang, topic.id)
+    target = output_path(options.out, translator.lang, topic.id, options.draft)
     translator.missing.clear()
+    translator.used.clear()
     try:
-        html = render_html(env, topic, translator, options.paper)
-        _refuse_untranslated(topic, translator)
+        html = render_html(env, topic, translator, options.paper, options.draft)
+        if not options.draft:
+            _release_check(topic, translator, options.threshold)
         text = visible_text(html) + page_label(translator)
         check_coverage(root, translator.lang, text, translator.file or where)
         pages = writer.write(html, target, where)
     except BrochureError as error:
         log.error("%s: failed: %s", where, error)
         return BuildResult(topic.id, translator.lang, None, error=error)
+    if translator.missing:
+        log.warning("%s: %d units shown in English, marked (%.0f%% translated)", where,
+                    len(translator.missing), translator.percent)
     log.info("%s: %d pages -> %s", where, pages, target)
     return BuildResult(topic.id, translator.lang, target, pages)
 
 
-def _refuse_untranslated(topic: Topic, translator: Translator) -> None:
-    """Fail if any unit of the brochure has no (non-fuzzy) translation."""
-    if not translator.missing:
+def _release_check(topic: Topic, translator: Translator, threshold: float) -> None:
+    """Refuse to release a brochure translated below the threshold (100% by default)."""
+    if translator.percent >= threshold:
         return
     places = {(m.context, m.text): f"{m.file}:{m.line}" for m in topic.messages()}
     missing = sorted(translator.missing, key=lambda key: places.get(key, "~"))
     context, text = missing[0]
     place = places.get((context, text), "templates/")
     raise CatalogError(
-        f"{len(missing)} units of {topic.id!r} are untranslated or fuzzy, first from "
-        f"{place}: {text[:60]!r}; translate them (after `make_brochures.py update`)",
+        f"not released: {len(missing)} units of {topic.id!r} are untranslated or fuzzy "
+        f"({translator.percent:.0f}% translated, threshold {threshold:g}%), first from "
+        f"{place}: {text[:60]!r}; translate them, or preview with `build --draft`",
         translator.file,
     )
 

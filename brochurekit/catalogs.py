@@ -6,6 +6,7 @@ one catalog per language. English is the source language and has no catalog.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 import os
@@ -31,6 +32,8 @@ SOURCE_LANGUAGE = "en"
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_[A-Z]{2}|_[0-9]{3})?$")
 PROJECT = "Patient brochures"
 WIDTH = 76
+# Header fields a catalog uses to record its medical review (see README, translators).
+REVIEWED_BY, REVIEWED_ON = "X-Reviewed-By", "X-Reviewed-Date"
 MAX_CATALOG_BYTES = 5_000_000
 
 
@@ -140,13 +143,13 @@ def update(root: Path) -> list[str]:
     for lang in languages(root)[1:]:
         path = catalog_path(root, lang)
         catalog = read_catalog(path, root, lang)
-        previous = _previous_ids(path)
+        previous, extra = _previous_ids(path), extra_headers(path)
         catalog.update(template, update_header_comment=False)
         for message in catalog:
             key = (message.context, message.id)
             if message.fuzzy and not message.previous_id and key in previous:
                 message.previous_id = [previous[key]]
-        _write_atomically(path, format_catalog(catalog))
+        _write_atomically(path, format_catalog(catalog, extra))
         updated.append(lang)
     return updated
 
@@ -158,6 +161,12 @@ def _previous_ids(path: Path) -> dict[tuple[str | None, str], str]:
         for entry in polib.pofile(str(path), wrapwidth=WIDTH)
         if entry.fuzzy and entry.previous_msgid
     }
+
+
+def extra_headers(path: Path) -> dict[str, str]:
+    """Return a catalog's X- header fields (Babel's reader drops them; polib keeps them)."""
+    metadata = polib.pofile(str(path), wrapwidth=WIDTH).metadata
+    return {name: value for name, value in metadata.items() if name.startswith("X-")}
 
 
 def read_catalog(path: Path, root: Path, lang: str | None = None) -> Catalog:
@@ -206,8 +215,9 @@ def check_syntax(path: Path, display: str) -> None:
         raise CatalogError(f"msgfmt: {first}", display)
 
 
-def format_catalog(catalog: Catalog) -> bytes:
-    """Write a catalog as Babel does, but with previous msgids laid out as msgmerge does.
+def format_catalog(catalog: Catalog, extra: dict[str, str] | None = None) -> bytes:
+    """Write a catalog as Babel does, but with previous msgids laid out as msgmerge does,
+    and with the X- header fields Babel does not keep.
 
     Babel's write_po re-wraps `#| msgid` as a comment, which breaks long strings across
     comment lines mid-quote; Poedit and msgmerge then cannot read the previous text.
@@ -219,6 +229,10 @@ def format_catalog(catalog: Catalog) -> bytes:
         if message.id and message.previous_id and message.fuzzy
     ])
     lines, out = buffer.getvalue().decode("utf-8").splitlines(keepends=True), []
+    if extra:
+        end = lines.index("\n")  # the header entry ends at the first blank line
+        fields = [normalize(f"{name}: {value}\n", width=0) + "\n" for name, value in extra.items()]
+        lines[end:end] = fields
     for i, line in enumerate(lines):
         if not line.startswith("#| "):
             out.append(line)
@@ -259,17 +273,32 @@ class Translator:
     locale: Locale
     entries: dict[tuple[str | None, str], str] = field(default_factory=dict)
     file: str | None = None
+    reviewed_by: str | None = None
+    reviewed_on: dt.date | None = None
     missing: set[tuple[str | None, str]] = field(default_factory=set)
+    used: set[tuple[str | None, str]] = field(default_factory=set)
 
-    def pgettext(self, context: str | None, message: str) -> str:
-        """Return the translation of `message` in `context`, or the English text."""
+    def lookup(self, context: str | None, message: str) -> str | None:
+        """Return the translation of `message` in `context`, or None (and remember it)."""
         if self.lang == SOURCE_LANGUAGE:
             return message
+        self.used.add((context, message))
         found = self.entries.get((context, message))
         if found is None:
             self.missing.add((context, message))
-            return message
         return found
+
+    def pgettext(self, context: str | None, message: str) -> str:
+        """Return the translation of `message` in `context`, or the English text."""
+        found = self.lookup(context, message)
+        return message if found is None else found
+
+    @property
+    def percent(self) -> float:
+        """Return the share of the units looked up so far that have a translation."""
+        if not self.used:
+            return 100.0
+        return 100.0 * (len(self.used) - len(self.missing)) / len(self.used)
 
     def gettext(self, message: str) -> str:
         """Return the translation of a message that has no context."""
@@ -301,4 +330,15 @@ def load_translator(root: Path, lang: str) -> Translator:
         if isinstance(message.id, tuple):
             raise CatalogError("plural messages are not supported yet", display, message.lineno)
         entries[(message.context, message.id)] = message.string
-    return Translator(lang, locale, entries, display)
+    extra = extra_headers(path)
+    reviewed_on = extra.get(REVIEWED_ON)
+    if reviewed_on is not None:
+        try:
+            reviewed_on = dt.date.fromisoformat(reviewed_on.strip())
+        except ValueError:
+            raise CatalogError(f"{REVIEWED_ON} must be a date (YYYY-MM-DD), got {reviewed_on!r}",
+                               display, _header_line(path, f"{REVIEWED_ON}:")) from None
+    if bool(extra.get(REVIEWED_BY)) != bool(reviewed_on):
+        raise CatalogError(f"{REVIEWED_BY} and {REVIEWED_ON} go together", display,
+                           _header_line(path, "X-Reviewed"))
+    return Translator(lang, locale, entries, display, extra.get(REVIEWED_BY), reviewed_on)

@@ -98,6 +98,8 @@ def _build(args: argparse.Namespace) -> int:
         paper=args.paper,
         languages=tuple(args.lang or ()),
         topics=tuple(args.topic or ()),
+        threshold=args.threshold,
+        draft=args.draft,
     )
     results = build(args.root, options)
     return EXIT_FAILED if any(r.error for r in results) else EXIT_OK
@@ -146,6 +148,12 @@ def make_parser() -> argparse.ArgumentParser:
                              help="build only this language (repeatable; default: all)")
             sub.add_argument("--topic", action="append", metavar="TOPIC",
                              help="build only this topic (repeatable; default: all)")
+            sub.add_argument("--threshold", type=float, default=100.0,
+                             help="release a brochure only when this percent of it is "
+                                  "translated; missing units then show in English, marked")
+            sub.add_argument("--draft", action="store_true",
+                             help="build every brochure whatever its completeness, as "
+                                  "<topic>.draft.pdf with DRAFT on every page")
     return parser
 
 

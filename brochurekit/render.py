@@ -20,6 +20,9 @@ from .content import Message, Source, Topic
 from .errors import CatalogError
 
 PAPER_SIZES = {"letter": "letter", "a4": "A4"}
+# On every page of a draft, in English: drafts are for translators and reviewers.
+DRAFT_MARK = ('\n@page { @top-center { content: "DRAFT: not for patients"; '
+              "color: #b00020; font-weight: bold; font-size: 10pt } }")
 PLACEHOLDER = re.compile(r"%\((page|pages)\)s")
 # CSS counter styles for Babel's numbering systems; others fall back to decimal.
 COUNTER_STYLES = {"arab": "arabic-indic", "arabext": "persian", "deva": "devanagari",
@@ -67,13 +70,25 @@ def end_sentence(text: str) -> str:
     return text if text.endswith((".", "?", "!")) else f"{text}."
 
 
-def render_html(env: Environment, topic: Topic, translator: Translator, paper: str) -> str:
-    """Render one brochure's HTML in the translator's language."""
+def render_html(env: Environment, topic: Topic, translator: Translator, paper: str,
+                draft: bool = False) -> str:
+    """Render one brochure's HTML in the translator's language.
+
+    A unit with no translation is shown in English, marked as such, never silently:
+    the build decides whether such a brochure may be released (see build.py).
+    """
     language = Language.from_locale(translator.lang, translator.locale)
+
+    def text(context: str | None, message: str) -> Markup:
+        found = translator.lookup(context, message)
+        if found is not None:
+            return escape(found)
+        return Markup('<span class="untranslated" lang="en" dir="ltr">%s</span>') % message
+
     env.install_gettext_callables(
-        gettext=lambda s: escape(translator.gettext(s)),
+        gettext=lambda s: text(None, s),
         ngettext=lambda s, p, n: escape(translator.ngettext(s, p, n)),
-        pgettext=lambda c, s: escape(translator.pgettext(c, s)),
+        pgettext=text,
         npgettext=lambda c, s, p, n: escape(translator.ngettext(s, p, n)),
         newstyle=True,
     )
@@ -82,11 +97,15 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
         topic=topic,
         language=language,
         sources=brochure_sources(topic),
-        t=lambda message: translate(translator, message),
+        t=lambda message: text(message.context, message.text),
+        plain=lambda message: translate(translator, message),
+        reviewed_by=translator.reviewed_by,
+        reviewed_on=translator.reviewed_on,
+        isolate=lambda name: Markup("<bdi>%s</bdi>") % name,
         format_date=lambda day: format_date(day, format="long", locale=translator.locale),
         english_date=lambda day: format_date(day, format="long", locale="en"),
         latin=isolate_english,
-        page_css=page_css(translator, language, paper),
+        page_css=page_css(translator, language, paper, draft),
     )
 
 
@@ -109,8 +128,9 @@ def brochure_sources(topic: Topic) -> tuple[Source, ...]:
     return tuple(by_id.values())
 
 
-def page_css(translator: Translator, language: Language, paper: str) -> Markup:
-    """Return the page size and the localized "page X of Y" footer as CSS."""
+def page_css(translator: Translator, language: Language, paper: str,
+             draft: bool = False) -> Markup:
+    """Return the page size, the localized "page X of Y" footer and any DRAFT mark."""
     label = page_label(translator)
     style = COUNTER_STYLES.get(language.numbering, "decimal")
     parts = PLACEHOLDER.split(label)
@@ -129,6 +149,7 @@ def page_css(translator: Translator, language: Language, paper: str) -> Markup:
         f"@top-{start} {{ content: string(doctitle) }} "
         f"@bottom-{end} {{ content: {content} }} }}\n"
         f"@page :first {{ @top-{start} {{ content: none }} }}"
+        + (DRAFT_MARK if draft else "")
     )
 
 
