@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from . import catalogs, checks, fonts
+from . import catalogs, checks, fonts, preview
 from .build import BuildOptions, build
 from .content import load_content
 from .errors import BrochureError
@@ -57,6 +57,20 @@ def _init_language(args: argparse.Namespace) -> int:
         log.warning("add a font for this script to styles/fonts.css before building")
     log.info("next: translate it, check it with `make_brochures.py check`, then "
              "`make_brochures.py build --lang %s`", args.language)
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Preview every brochure in a browser; pages reload when a source file is saved."""
+    server = preview.make_server(args.root, args.host, args.port)
+    host, port = server.server_address[:2]
+    log.info("previewing on http://%s:%d/ (Ctrl+C to stop)", host, port)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
     return EXIT_OK
 
 
@@ -112,6 +126,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "init-language": _init_language,
     "check": _check,
     "build": _build,
+    "serve": _serve,
 }
 
 
@@ -130,6 +145,11 @@ def make_parser() -> argparse.ArgumentParser:
     for name, function in COMMANDS.items():
         sub = commands.add_parser(name, help=function.__doc__,
                                   formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        if name == "serve":
+            sub.add_argument("--host", default="127.0.0.1",
+                             help="address to listen on (others on the network can see it "
+                                  "if you change this)")
+            sub.add_argument("--port", type=int, default=8000, help="port to listen on")
         if name == "init-language":
             sub.add_argument("language", help="a locale code such as pt_BR, de or zh_Hant")
         if name == "check":

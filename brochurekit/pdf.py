@@ -117,6 +117,12 @@ class PdfWriter:
 
     def write(self, html: str, target: Path, where: str) -> int:
         """Write `html` as a PDF at `target` (atomically) and return its page count."""
+        data, pages = self.render(html, where)
+        _write_atomically(target, data)
+        return pages
+
+    def render(self, html: str, where: str) -> tuple[bytes, int]:
+        """Return `html` as PDF bytes and its page count, or raise RenderError."""
         self.fetcher.refused.clear()
         with _weasyprint_warnings() as warnings:
             document = HTML(
@@ -133,8 +139,7 @@ class PdfWriter:
                               where)
         for record in warnings:
             log.warning("%s: %s", where, record.getMessage())
-        _write_atomically(target, data)
-        return len(document.pages)
+        return data, len(document.pages)
 
 
 def _write_atomically(target: Path, data: bytes) -> None:

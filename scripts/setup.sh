@@ -14,6 +14,7 @@ packages=(
   fonts-noto-cjk          # Chinese, Japanese, Korean
   poppler-utils           # pdftoppm, pdffonts, pdfinfo: looking at the PDFs
   gettext                 # msgfmt --check on the catalogs
+  chromium                # the headless browser the preview server is tested in
 )
 missing=()
 for package in "${packages[@]}"; do

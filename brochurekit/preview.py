@@ -1,0 +1,172 @@
+"""A local preview server for translators and editors: `make_brochures.py serve`.
+
+The index lists every topic in every language. Each preview is the brochure's HTML,
+rendered as a draft (missing units in English, marked) with the project's stylesheets,
+and it reloads itself when a content, catalog, template or style file is saved. A link
+renders the real PDF. Errors show in the page, with the file and line to fix.
+It binds to localhost unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from .catalogs import languages, load_translator
+from .content import load_content
+from .errors import BrochureError
+from .pdf import STYLESHEETS, PdfWriter
+from .render import make_environment, render_html
+
+log = logging.getLogger(__name__)
+
+WATCHED = ("brochures", "locales", "templates", "styles")
+PREVIEW_CSS = "preview.css"  # the preview's own bar and index; never in a PDF
+RELOAD_JS = """// Reload this page when a source file changes on disk.
+(async () => {
+  let seen = null;
+  for (;;) {
+    try {
+      const state = await (await fetch("/_state", {cache: "no-store"})).text();
+      if (seen !== null && state !== seen) { location.reload(); return; }
+      seen = state;
+    } catch (error) { /* the server restarts: keep polling */ }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+})();
+"""
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; object-src 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+PREVIEW_PATH = re.compile(r"^/preview/(?P<lang>[A-Za-z_]+)/(?P<topic>[a-z0-9-]+)$")
+PDF_PATH = re.compile(r"^/pdf/(?P<lang>[A-Za-z_]+)/(?P<topic>[a-z0-9-]+)\.pdf$")
+
+
+def watched_state(root: Path) -> str:
+    """Return a fingerprint of every watched file's name, size and modification time."""
+    digest = hashlib.sha256()
+    for folder in WATCHED:
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file():
+                stat = path.stat()
+                digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+class Preview:
+    """Render previews and PDFs from the files as they are now."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.lock = threading.Lock()  # WeasyPrint and the Jinja callables are not shared
+        self.pages = Environment(
+            loader=FileSystemLoader(root / "templates" / "preview"),
+            autoescape=select_autoescape(default=True),
+        )
+        self._writer: PdfWriter | None = None
+
+    def index(self) -> str:
+        """Return the index of topics x languages."""
+        content = load_content(self.root)
+        return self.pages.get_template("index.html.j2").render(
+            topics=content.topics, languages=languages(self.root))
+
+    def brochure(self, lang: str, topic_id: str) -> str:
+        """Return a brochure's HTML as a draft, with the stylesheets and the reloader."""
+        html = self._html(lang, topic_id)
+        links = "".join(f'<link rel="stylesheet" href="/styles/{name}">' for name in STYLESHEETS)
+        head = Markup(f'{links}<link rel="stylesheet" href="/styles/{PREVIEW_CSS}">'
+                      '<script src="/_reload.js" defer></script></head>')
+        bar = self.pages.get_template("bar.html.j2").render(lang=lang, topic=topic_id)
+        html = html.replace("</head>", head, 1)
+        return re.sub(r"(<body[^>]*>)", lambda m: m[1] + bar, html, count=1)
+
+    def pdf(self, lang: str, topic_id: str) -> bytes:
+        """Return the brochure as a real (draft) PDF."""
+        html = self._html(lang, topic_id)
+        with self.lock:
+            if self._writer is None:
+                self._writer = PdfWriter(self.root)
+            data, _ = self._writer.render(html, f"{lang}/{topic_id}")
+        return data
+
+    def error(self, error: BrochureError) -> str:
+        """Return a page that shows an error and reloads once the file is fixed."""
+        return self.pages.get_template("error.html.j2").render(error=str(error))
+
+    def _html(self, lang: str, topic_id: str) -> str:
+        """Render a brochure as a draft from fresh content and catalogs."""
+        if lang not in languages(self.root):
+            raise BrochureError(f"unknown language {lang!r}")
+        topic = load_content(self.root).topic(topic_id)
+        with self.lock:
+            translator = load_translator(self.root, lang)
+            env = make_environment(self.root / "templates")
+            return render_html(env, topic, translator, "letter", draft=True)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Route GET requests to the preview."""
+
+    preview: Preview
+
+    def do_GET(self) -> None:  # noqa: N802
+        path = self.path.split("?", 1)[0]
+        try:
+            self._route(path)
+        except BrochureError as error:
+            self._send(HTTPStatus.OK, "text/html", self.preview.error(error).encode())
+        except BrokenPipeError:
+            pass
+
+    def _route(self, path: str) -> None:
+        root = self.preview.root
+        if path == "/":
+            self._send(HTTPStatus.OK, "text/html", self.preview.index().encode())
+        elif path == "/_state":
+            self._send(HTTPStatus.OK, "text/plain", watched_state(root).encode())
+        elif path == "/_reload.js":
+            self._send(HTTPStatus.OK, "text/javascript", RELOAD_JS.encode())
+        elif path.startswith("/styles/") and path[len("/styles/"):] in (*STYLESHEETS,
+                                                                          PREVIEW_CSS):
+            self._send(HTTPStatus.OK, "text/css", (root / path.lstrip("/")).read_bytes())
+        elif match := PREVIEW_PATH.match(path):
+            html = self.preview.brochure(match["lang"], match["topic"])
+            self._send(HTTPStatus.OK, "text/html", html.encode())
+        elif match := PDF_PATH.match(path):
+            data = self.preview.pdf(match["lang"], match["topic"])
+            self._send(HTTPStatus.OK, "application/pdf", data)
+        else:
+            self._send(HTTPStatus.NOT_FOUND, "text/plain", b"not found")
+
+    def _send(self, status: HTTPStatus, kind: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", f"{kind}; charset=utf-8" if kind != "application/pdf"
+                         else kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        for name, value in SECURITY_HEADERS.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002
+        log.debug("preview: " + format, *args)
+
+
+def make_server(root: Path, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
+    """Make the preview server (port 0 picks a free port); call serve_forever() on it."""
+    handler = type("Handler", (_Handler,), {"preview": Preview(root)})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server
