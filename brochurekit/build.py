@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from jinja2 import Environment
+
 from .catalogs import Translator, languages, load_translator
-from .content import Content, Topic, load_content
+from .content import Topic, load_content
 from .errors import BrochureError, CatalogError, CatalogErrors
 from .fonts import check_coverage
 from .pdf import PdfWriter
@@ -65,7 +67,7 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
     results = []
     for translator in translators:
         for topic in topics:
-            results.append(_build_one(root, env, writer, content, topic, translator, options))
+            results.append(_build_one(root, env, writer, topic, translator, options))
     failed = sum(1 for r in results if r.error)
     log.info("[2/2] built %d brochures, %d failed, in %.1f s",
              len(results) - failed, failed, time.perf_counter() - started)
@@ -85,8 +87,8 @@ def _load_translators(root: Path, langs: tuple[str, ...]) -> list[Translator]:
     return translators
 
 
-def _build_one(root, env, writer, content: Content, topic: Topic, translator: Translator,
-               options: BuildOptions) -> BuildResult:
+def _build_one(root: Path, env: Environment, writer: PdfWriter, topic: Topic,
+               translator: Translator, options: BuildOptions) -> BuildResult:
     """Render one brochure; return its result instead of raising."""
     where = f"{translator.lang}/{topic.id}"
     target = output_path(options.out, translator.lang, topic.id, options.draft)
