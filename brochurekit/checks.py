@@ -35,6 +35,7 @@ INVARIANTS = re.compile(
     r"|\+?\d[\d ().-]{7,}\d"              # phone numbers
     r"|\d+(?:[.,]\d+)?"                   # numbers, doses
 )
+MARKUP = re.compile(r"</?[A-Za-z][^>]*>|&[A-Za-z]+;|&#\d+;|\*\*")
 BRACKETS = {"(": ")", "[": "]", "{": "}", "（": "）", "«": "»", "“": "”", "「": "」"}
 
 
@@ -167,6 +168,8 @@ def _entry_problems(message: Message, typical: float):
     extra = set(PLACEHOLDER.findall(target)) - set(PLACEHOLDER.findall(source))
     if extra:
         yield "error", "invariants", f"adds placeholders {', '.join(sorted(extra))}"
+    if sorted(MARKUP.findall(target)) != sorted(MARKUP.findall(source)):
+        yield "error", "markup", "markup differs from the English (translations are plain text)"
     if target == source and _has_words(source):
         yield "error", "untranslated", "the translation is a copy of the English"
     unbalanced = _unbalanced(target)

@@ -51,6 +51,7 @@ def test_the_shipped_catalogs_pass(project, capsys):
      "error", "untranslated"),
     (RADIATION.replace("Radiación:", "Radiación (diaria:"), "error", "brackets"),
     (RADIATION.replace("semanas.", "semanas. "), "error", "whitespace"),
+    (RADIATION.replace("todos los días", "<b>todos los días</b>"), "error", "markup"),
     (RADIATION.replace("semanas.", "semanas, " + "y además muchas otras cosas " * 6 + "."),
      "warning", "length"),
 ])
