@@ -6,22 +6,30 @@ that fails is reported and skipped; the others are still built.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import logging
+import logging.handlers
+import multiprocessing
+import os
+import subprocess
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from importlib import metadata
 from pathlib import Path
 
-from jinja2 import Environment
-
 from .catalogs import Translator, languages, load_translator
-from .content import Topic, load_content
+from .content import SHARED_FILE, Topic, load_content
 from .errors import BrochureError, CatalogError, CatalogErrors
-from .fonts import check_coverage
-from .pdf import PdfWriter
+from .fonts import FONTS_CSS, check_coverage, find_font, font_stacks, stack_for
 from .render import PAPER_SIZES, make_environment, page_label, render_html
 
 log = logging.getLogger(__name__)
+
+STATE_FILE = ".brochurekit-state.json"
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,8 @@ class BuildOptions:
     topics: tuple[str, ...] = ()
     threshold: float = 100.0  # percent of a brochure's units translated to release it
     draft: bool = False
+    jobs: int = 1  # worker processes; each pays WeasyPrint's start-up once
+    force: bool = False  # rebuild even when nothing changed
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,9 @@ class BuildResult:
     path: Path | None
     pages: int = 0
     error: BrochureError | None = None
+    english_units: int = 0  # units shown in English (drafts, or below 100% by --threshold)
+    percent: float = 100.0
+    fresh: bool = True  # False when the PDF was already up to date
 
 
 def output_path(out: Path, lang: str, topic_id: str, draft: bool = False) -> Path:
@@ -53,7 +66,11 @@ def output_path(out: Path, lang: str, topic_id: str, draft: bool = False) -> Pat
 
 
 def build(root: Path, options: BuildOptions) -> list[BuildResult]:
-    """Build the selected brochures and return one result per brochure."""
+    """Build the selected brochures and return one result per brochure.
+
+    Everything is loaded and checked first; then only brochures whose inputs changed
+    since the last build into the same folder are rendered, across `jobs` processes.
+    """
     if options.paper not in PAPER_SIZES:
         choices = ", ".join(PAPER_SIZES)
         raise BrochureError(f"unknown paper {options.paper!r} (choose from {choices})")
@@ -61,17 +78,44 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
     content = load_content(root)
     topics = [content.topic(t) for t in options.topics] or list(content.topics)
     translators = _load_translators(root, options.languages or tuple(languages(root)))
-    log.info("[1/2] loaded %d topics and %d languages", len(topics), len(translators))
-    env = make_environment(root / "templates")
-    writer = PdfWriter(root)
-    results = []
+    created = build_timestamp(root)
+    log.info("[1/3] loaded %d topics and %d languages", len(topics), len(translators))
+
+    state = BuildState.load(options.out)
+    results, todo = [], []
     for translator in translators:
         for topic in topics:
-            results.append(_build_one(root, env, writer, topic, translator, options))
+            target = output_path(options.out, translator.lang, topic.id, options.draft)
+            digest = input_hash(root, topic, translator, options, created)
+            if not options.force and target.exists() and state.get(target) == digest:
+                results.append(BuildResult(topic.id, translator.lang, target, fresh=False))
+            else:
+                todo.append((translator.lang, topic.id, digest))
+    log.info("[2/3] %d brochures to build, %d up to date", len(todo), len(results))
+
+    for result, digest in _render_all(root, options, created, todo):
+        results.append(result)
+        _report(result)
+        state.set(result.path or output_path(options.out, result.lang, result.topic,
+                                             options.draft), None if result.error else digest)
+    state.save()
     failed = sum(1 for r in results if r.error)
-    log.info("[2/2] built %d brochures, %d failed, in %.1f s",
-             len(results) - failed, failed, time.perf_counter() - started)
-    return results
+    log.info("[3/3] %d built, %d up to date, %d failed, in %.1f s",
+             len(todo) - failed, len(results) - len(todo), failed,
+             time.perf_counter() - started)
+    return sorted(results, key=lambda r: (r.lang, r.topic))
+
+
+def _report(result: BuildResult) -> None:
+    """Log one line per brochure, as it finishes."""
+    where = f"{result.lang}/{result.topic}"
+    if result.error:
+        log.error("%s: failed: %s", where, result.error)
+        return
+    if result.english_units:
+        log.warning("%s: %d units shown in English, marked (%.0f%% translated)", where,
+                    result.english_units, result.percent)
+    log.info("%s: %d pages -> %s", where, result.pages, result.path)
 
 
 def _load_translators(root: Path, langs: tuple[str, ...]) -> list[Translator]:
@@ -87,28 +131,163 @@ def _load_translators(root: Path, langs: tuple[str, ...]) -> list[Translator]:
     return translators
 
 
-def _build_one(root: Path, env: Environment, writer: PdfWriter, topic: Topic,
-               translator: Translator, options: BuildOptions) -> BuildResult:
-    """Render one brochure; return its result instead of raising."""
-    where = f"{translator.lang}/{topic.id}"
-    target = output_path(options.out, translator.lang, topic.id, options.draft)
+# --- Reproducible and incremental ----------------------------------------------------
+
+
+def build_timestamp(root: Path) -> dt.datetime | None:
+    """Return SOURCE_DATE_EPOCH, else the last commit's date; None: each topic's review date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None:
+        try:
+            epoch = subprocess.run(
+                ["git", "log", "-1", "--format=%ct"], cwd=root, capture_output=True,
+                text=True, check=True, timeout=10).stdout.strip() or None
+        except (OSError, subprocess.SubprocessError):
+            epoch = None
+    if epoch is None:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    except ValueError:
+        raise BrochureError(f"SOURCE_DATE_EPOCH must be whole seconds, got {epoch!r}") from None
+
+
+TOOLS = ("brochurekit", "weasyprint", "pydyf", "fonttools", "babel", "jinja2", "pyyaml")
+
+
+def input_hash(root: Path, topic: Topic, translator: Translator, options: BuildOptions,
+               created: dt.datetime | None) -> str:
+    """Hash everything a brochure's PDF depends on: when it is unchanged, so is the PDF."""
+    digest = hashlib.sha256()
+    files = [root / topic.file, root / "brochures" / SHARED_FILE,
+             *sorted((root / "templates").glob("*.j2")),
+             *sorted((root / "styles").glob("*.css"))]
+    if translator.file:
+        files.append(root / translator.file)
+    for path in files:
+        digest.update(f"{path.relative_to(root)}\0".encode() + path.read_bytes())
+    for family in stack_for(font_stacks(root / FONTS_CSS), translator.lang):
+        font = Path(find_font(family).path).stat()
+        digest.update(f"{family}|{font.st_size}|{font.st_mtime_ns}".encode())
+    versions = "|".join(metadata.version(tool) for tool in TOOLS)
+    digest.update(f"{versions}|{options.paper}|{options.threshold}|{created}".encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class BuildState:
+    """The input hash of each PDF in an output folder, kept beside the PDFs."""
+
+    path: Path
+    hashes: dict[str, str]
+
+    @classmethod
+    def load(cls, out: Path) -> BuildState:
+        """Read the state of a folder, or start empty."""
+        path = out / STATE_FILE
+        try:
+            return cls(path, json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            return cls(path, {})
+
+    def get(self, target: Path) -> str | None:
+        """Return the hash a PDF was built from."""
+        return self.hashes.get(self._key(target))
+
+    def set(self, target: Path, digest: str | None) -> None:
+        """Record (or, for a failure, forget) the hash a PDF was built from."""
+        if digest is None:
+            self.hashes.pop(self._key(target), None)
+        else:
+            self.hashes[self._key(target)] = digest
+
+    def save(self) -> None:
+        """Write the state atomically."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(f"{self.path.name}.tmp")
+        temporary.write_text(json.dumps(self.hashes, indent=1, sort_keys=True))
+        os.replace(temporary, self.path)
+
+    def _key(self, target: Path) -> str:
+        return target.relative_to(self.path.parent).as_posix()
+
+
+# --- Rendering, in this process or in workers ------------------------------------------
+
+
+def _render_all(root: Path, options: BuildOptions, created: dt.datetime | None,
+                todo: list[tuple[str, str, str]]):
+    """Yield (result, hash) for each brochure to build, as each finishes."""
+    if not todo:
+        return
+    jobs = max(1, min(options.jobs, len(todo)))
+    if jobs == 1:
+        _start_worker(root, options, created, None)
+        for lang, topic_id, digest in todo:
+            yield _render_one(lang, topic_id), digest
+        return
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    listener = logging.handlers.QueueListener(queue, _Relay())
+    listener.start()
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
+                                 initargs=(root, options, created, queue)) as pool:
+            futures = {pool.submit(_render_one, lang, topic_id): digest
+                       for lang, topic_id, digest in todo}
+            for future in as_completed(futures):
+                yield future.result(), futures[future]
+    finally:
+        listener.stop()
+
+
+class _Relay(logging.Handler):
+    """Hand a worker's log records to the same logger in the main process."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logging.getLogger(record.name).handle(record)
+
+
+_worker: dict = {}
+
+
+def _start_worker(root: Path, options: BuildOptions, created: dt.datetime | None,
+                  queue) -> None:  # noqa: ANN001
+    """Load what every brochure needs once per process: content, catalogs, fonts."""
+    if queue is not None:
+        logger = logging.getLogger("brochurekit")
+        logger.handlers = [logging.handlers.QueueHandler(queue)]
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    from .pdf import PdfWriter  # imported here: a build with nothing to do never pays it
+
+    _worker.update(
+        root=root, options=options, created=created, content=load_content(root),
+        translators={}, env=make_environment(root / "templates"), writer=PdfWriter(root))
+
+
+def _render_one(lang: str, topic_id: str) -> BuildResult:
+    """Render one brochure in this worker; return its result instead of raising."""
+    root, options = _worker["root"], _worker["options"]
+    topic = _worker["content"].topic(topic_id)
+    translator = _worker["translators"].get(lang) or load_translator(root, lang)
+    _worker["translators"][lang] = translator
+    where = f"{lang}/{topic_id}"
+    target = output_path(options.out, lang, topic_id, options.draft)
     translator.missing.clear()
     translator.used.clear()
     try:
-        html = render_html(env, topic, translator, options.paper, options.draft)
+        html = render_html(_worker["env"], topic, translator, options.paper, options.draft,
+                           _worker["created"])
         if not options.draft:
             _release_check(topic, translator, options.threshold)
         text = visible_text(html) + page_label(translator)
-        check_coverage(root, translator.lang, text, translator.file or where)
-        pages = writer.write(html, target, where)
+        check_coverage(root, lang, text, translator.file or where)
+        pages = _worker["writer"].write(html, target, where)
     except BrochureError as error:
-        log.error("%s: failed: %s", where, error)
-        return BuildResult(topic.id, translator.lang, None, error=error)
-    if translator.missing:
-        log.warning("%s: %d units shown in English, marked (%.0f%% translated)", where,
-                    len(translator.missing), translator.percent)
-    log.info("%s: %d pages -> %s", where, pages, target)
-    return BuildResult(topic.id, translator.lang, target, pages)
+        return BuildResult(topic_id, lang, None, error=error)
+    return BuildResult(topic_id, lang, target, pages, english_units=len(translator.missing),
+                       percent=translator.percent)
 
 
 def _release_check(topic: Topic, translator: Translator, threshold: float) -> None:

@@ -9,11 +9,12 @@ import argparse
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from . import catalogs, checks, fonts, preview
+from . import catalogs, fonts
 from .build import BuildOptions, build
 from .content import load_content
 from .errors import BrochureError
@@ -62,6 +63,8 @@ def _init_language(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     """Preview every brochure in a browser; pages reload when a source file is saved."""
+    from . import preview  # imports WeasyPrint: only the commands that render pay for it
+
     server = preview.make_server(args.root, args.host, args.port)
     host, port = server.server_address[:2]
     log.info("previewing on http://%s:%d/ (Ctrl+C to stop)", host, port)
@@ -76,6 +79,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     """Report translation progress and problems; exit 1 if a rule fails."""
+    from . import checks
     report = checks.check(args.root, load_content(args.root), args.threshold, args.today)
     if args.json:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
@@ -84,7 +88,7 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_FAILED if report.failed(args.strict) else EXIT_OK
 
 
-def format_report(report: checks.Report) -> str:
+def format_report(report) -> str:  # noqa: ANN001
     """Lay the report out as a table of progress, then the findings, then a summary."""
     header = ("language", "topic", "translated", "fuzzy", "untranslated", "done")
     rows = [header] + [
@@ -114,6 +118,8 @@ def _build(args: argparse.Namespace) -> int:
         topics=tuple(args.topic or ()),
         threshold=args.threshold,
         draft=args.draft,
+        jobs=args.jobs,
+        force=args.force,
     )
     results = build(args.root, options)
     return EXIT_FAILED if any(r.error for r in results) else EXIT_OK
@@ -171,6 +177,10 @@ def make_parser() -> argparse.ArgumentParser:
             sub.add_argument("--threshold", type=float, default=100.0,
                              help="release a brochure only when this percent of it is "
                                   "translated; missing units then show in English, marked")
+            sub.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
+                             help="worker processes")
+            sub.add_argument("--force", action="store_true",
+                             help="rebuild every brochure, even those already up to date")
             sub.add_argument("--draft", action="store_true",
                              help="build every brochure whatever its completeness, as "
                                   "<topic>.draft.pdf with DRAFT on every page")

@@ -12,6 +12,10 @@ class BrochureError(Exception):
         self.file = file
         self.line = line
 
+    def __reduce__(self):  # noqa: ANN204
+        """Pickle with file and line, so errors cross from build workers intact."""
+        return (type(self), (self.message, self.file, self.line))
+
     def __str__(self) -> str:
         if self.file and self.line:
             return f"{self.file}:{self.line}: {self.message}"
@@ -42,6 +46,9 @@ class ErrorList(BrochureError):
     def __init__(self, errors: list[BrochureError]):
         super().__init__("\n".join(str(e) for e in errors))
         self.errors = errors
+
+    def __reduce__(self):  # noqa: ANN204
+        return (type(self), (self.errors,))
 
     def __str__(self) -> str:
         return self.message

@@ -32,7 +32,10 @@ WATCHED = ("brochures", "locales", "templates", "styles")
 PREVIEW_CSS = "preview.css"  # the preview's own bar and index; never in a PDF
 RELOAD_JS = """// Reload this page when a source file changes on disk.
 (async () => {
-  let seen = null;
+  // Start from the state the server rendered this page from, so a save made while
+  // the page loads still triggers a reload.
+  const stamp = document.querySelector('meta[name="preview-state"]');
+  let seen = stamp ? stamp.content : null;
   for (;;) {
     try {
       const state = await (await fetch("/_state", {cache: "no-store"})).text();
@@ -77,15 +80,18 @@ class Preview:
 
     def index(self) -> str:
         """Return the index of topics x languages."""
+        state = watched_state(self.root)
         content = load_content(self.root)
         return self.pages.get_template("index.html.j2").render(
-            topics=content.topics, languages=languages(self.root))
+            topics=content.topics, languages=languages(self.root), state=state)
 
     def brochure(self, lang: str, topic_id: str) -> str:
         """Return a brochure's HTML as a draft, with the stylesheets and the reloader."""
+        state = watched_state(self.root)  # before reading any file: a later save reloads
         html = self._html(lang, topic_id)
         links = "".join(f'<link rel="stylesheet" href="/styles/{name}">' for name in STYLESHEETS)
-        head = Markup(f'{links}<link rel="stylesheet" href="/styles/{PREVIEW_CSS}">'
+        head = Markup(f'<meta name="preview-state" content="{state}">{links}'
+                      f'<link rel="stylesheet" href="/styles/{PREVIEW_CSS}">'
                       '<script src="/_reload.js" defer></script></head>')
         bar = self.pages.get_template("bar.html.j2").render(lang=lang, topic=topic_id)
         html = html.replace("</head>", head, 1)
@@ -100,9 +106,9 @@ class Preview:
             data, _ = self._writer.render(html, f"{lang}/{topic_id}")
         return data
 
-    def error(self, error: BrochureError) -> str:
+    def error(self, error: BrochureError, state: str) -> str:
         """Return a page that shows an error and reloads once the file is fixed."""
-        return self.pages.get_template("error.html.j2").render(error=str(error))
+        return self.pages.get_template("error.html.j2").render(error=str(error), state=state)
 
     def _html(self, lang: str, topic_id: str) -> str:
         """Render a brochure as a draft from fresh content and catalogs."""
@@ -122,10 +128,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         path = self.path.split("?", 1)[0]
+        state = watched_state(self.preview.root)
         try:
             self._route(path)
         except BrochureError as error:
-            self._send(HTTPStatus.OK, "text/html", self.preview.error(error).encode())
+            page = self.preview.error(error, state)
+            self._send(HTTPStatus.OK, "text/html", page.encode())
         except BrokenPipeError:
             pass
 

@@ -6,6 +6,7 @@ the gettext functions given to templates escape the translation before Jinja for
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,7 +72,7 @@ def end_sentence(text: str) -> str:
 
 
 def render_html(env: Environment, topic: Topic, translator: Translator, paper: str,
-                draft: bool = False) -> str:
+                draft: bool = False, created: dt.datetime | None = None) -> str:
     """Render one brochure's HTML in the translator's language.
 
     A unit with no translation is shown in English, marked as such, never silently:
@@ -106,6 +107,8 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
         english_date=lambda day: format_date(day, format="long", locale="en"),
         latin=isolate_english,
         page_css=page_css(translator, language, paper, draft),
+        created=(created or dt.datetime.combine(topic.review.last_reviewed, dt.time(),
+                                                dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
 
 

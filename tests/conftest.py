@@ -25,7 +25,7 @@ PROJECT_PARTS = ("brochures", "locales", "templates", "styles", "brochurekit", "
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], BuildResult]:
     """Build every topic in every language once; map (lang, topic) to its result."""
     out = tmp_path_factory.mktemp("dist")
-    results = build(ROOT, BuildOptions(out=out))
+    results = build(ROOT, BuildOptions(out=out, jobs=2))
     return {(r.lang, r.topic): r for r in results}
 
 

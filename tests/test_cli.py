@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from brochurekit.build import STATE_FILE
 from brochurekit.catalogs import catalog_path
 from brochurekit.cli import EXIT_FAILED, EXIT_INPUT, EXIT_OK, main
 
@@ -24,7 +25,8 @@ def test_build_one_brochure(project, tmp_path):
     assert run(project, "build", "--lang", "es", "--topic", "stage-4-anal-cancer",
                "--out", str(out)) == EXIT_OK
     assert (out / "es" / "stage-4-anal-cancer.pdf").read_bytes().startswith(b"%PDF-")
-    assert [p.name for p in out.rglob("*")] == ["es", "stage-4-anal-cancer.pdf"]
+    assert sorted(p.name for p in out.rglob("*")) == [
+        STATE_FILE, "es", "stage-4-anal-cancer.pdf"]
 
 
 def test_broken_content_names_file_and_line_and_builds_nothing(project, tmp_path, caplog):
@@ -58,7 +60,7 @@ def test_untranslated_unit_fails_that_brochure_and_keeps_the_previous_pdf(
     assert "brochures/treating-anal-cancer.yaml:" in caplog.text
     for topic in ("recurrent-anal-cancer", "stage-4-anal-cancer", "treating-advanced-cancer"):
         assert (out / "es" / f"{topic}.pdf").exists()
-    assert not list(out.rglob(".*"))  # no temporary files left behind
+    assert [p.name for p in out.rglob(".*")] == [STATE_FILE]  # no temporary files left
 
 
 def test_text_no_font_can_draw_is_refused_with_the_characters(project, tmp_path, caplog):

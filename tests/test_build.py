@@ -1,0 +1,82 @@
+"""Release builds: reproducible bytes, incremental rebuilds, parallel workers."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import pytest
+from pypdf import PdfReader
+
+from brochurekit.build import BuildOptions, build
+from brochurekit.catalogs import catalog_path
+
+ONE_LANGUAGE = ("es",)
+
+
+def digests(results) -> dict[tuple[str, str], str]:
+    return {(r.lang, r.topic): hashlib.sha256(r.path.read_bytes()).hexdigest()
+            for r in results}
+
+
+def test_same_sources_give_the_same_bytes_serial_or_parallel(project, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    first = build(project, BuildOptions(out=tmp_path / "a", languages=("ar", "zh_Hans"), jobs=2))
+    second = build(project, BuildOptions(out=tmp_path / "b", languages=("ar", "zh_Hans"),
+                                         jobs=1))
+    assert all(r.error is None for r in first + second)
+    assert digests(first) == digests(second)
+    reader = PdfReader(first[0].path)
+    assert reader.metadata["/CreationDate"].startswith("D:20260921141320")  # SOURCE_DATE_EPOCH
+    assert reader.metadata["/ModDate"] == reader.metadata["/CreationDate"]
+
+
+def test_nothing_changed_means_nothing_built(project, tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    options = BuildOptions(out=tmp_path / "out", languages=ONE_LANGUAGE, jobs=2)
+    first = build(project, options)
+    assert all(r.fresh and r.error is None for r in first)
+    stamps = {r.path: r.path.stat().st_mtime_ns for r in first}
+    again = build(project, options)
+    assert not any(r.fresh for r in again)
+    assert {r.path: r.path.stat().st_mtime_ns for r in again} == stamps
+    assert "0 brochures to build, 4 up to date" in caplog.text
+
+
+def test_one_catalog_rebuilds_its_language_and_a_style_rebuilds_all(project, tmp_path):
+    options = BuildOptions(out=tmp_path / "out", languages=("es", "fr"), jobs=2)
+    build(project, options)
+    po = catalog_path(project, "fr")
+    po.write_text(po.read_text().replace('msgstr "Chimiothérapie"', 'msgstr "La chimiothérapie"'))
+    rebuilt = {(r.lang, r.topic) for r in build(project, options) if r.fresh}
+    assert rebuilt == {("fr", t) for t in ("recurrent-anal-cancer", "stage-4-anal-cancer",
+                                           "treating-advanced-cancer", "treating-anal-cancer")}
+    css = project / "styles" / "type.css"
+    css.write_text(css.read_text() + "\n/* a change */\n")
+    assert all(r.fresh for r in build(project, options))
+
+
+def test_a_failed_brochure_is_retried_and_the_others_kept(project, tmp_path):
+    options = BuildOptions(out=tmp_path / "out", languages=ONE_LANGUAGE, jobs=2)
+    build(project, options)
+    previous = (tmp_path / "out" / "es" / "treating-anal-cancer.pdf").read_bytes()
+    po = catalog_path(project, "es")
+    good = po.read_text()
+    start = good.index('msgid "If you have HIV"')
+    po.write_text(good[:start] + 'msgid "If you have HIV"\nmsgstr ""' +
+                  good[good.index("\n\n", start):])
+    results = {r.topic: r for r in build(project, options)}
+    assert results["treating-anal-cancer"].error is not None
+    assert (tmp_path / "out" / "es" / "treating-anal-cancer.pdf").read_bytes() == previous
+    po.write_text(good)
+    results = {r.topic: r for r in build(project, options)}
+    assert results["treating-anal-cancer"].fresh and results["treating-anal-cancer"].error is None
+
+
+@pytest.mark.parametrize("epoch", ["soon", "1.5"])
+def test_a_bad_source_date_epoch_is_a_clear_error(project, tmp_path, monkeypatch, epoch):
+    from brochurekit.errors import BrochureError
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    with pytest.raises(BrochureError, match="SOURCE_DATE_EPOCH must be whole seconds"):
+        build(project, BuildOptions(out=tmp_path / "out"))
