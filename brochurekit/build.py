@@ -44,6 +44,7 @@ class BuildOptions:
     draft: bool = False
     jobs: int = 1  # worker processes; each pays WeasyPrint's start-up once
     force: bool = False  # rebuild even when nothing changed
+    pairs: tuple[tuple[str, str], ...] = ()  # only these (language, topic), if given
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,8 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
     results, todo = [], []
     for translator in translators:
         for topic in topics:
+            if options.pairs and (translator.lang, topic.id) not in options.pairs:
+                continue
             target = output_path(options.out, translator.lang, topic.id, options.draft)
             digest = input_hash(root, topic, translator, options, created)
             if not options.force and target.exists() and state.get(target) == digest:

@@ -125,6 +125,30 @@ def _build(args: argparse.Namespace) -> int:
     return EXIT_FAILED if any(r.error for r in results) else EXIT_OK
 
 
+def _release(args: argparse.Namespace) -> int:
+    """Build every released brochure into dist/ with manifest, checksums and index."""
+    from . import release
+
+    shard = release.Shard.parse(args.shard) if args.shard else None
+    failed = release.release(args.root, _in_root(args, args.out), _in_root(args, args.cache),
+                             args.jobs, shard)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _merge(args: argparse.Namespace) -> int:
+    """Join the releases of several shards into one."""
+    from . import release
+
+    release.merge(args.root, [_in_root(args, p) for p in args.shards], _in_root(args, args.out))
+    log.info("merged %d shards into %s", len(args.shards), args.out)
+    return EXIT_OK
+
+
+def _in_root(args: argparse.Namespace, path: Path) -> Path:
+    """Resolve a relative path against the project root."""
+    return path if path.is_absolute() else args.root / path
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "extract": _extract,
     "update": _update,
@@ -133,6 +157,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": _check,
     "build": _build,
     "serve": _serve,
+    "release": _release,
+    "merge": _merge,
 }
 
 
@@ -151,6 +177,18 @@ def make_parser() -> argparse.ArgumentParser:
     for name, function in COMMANDS.items():
         sub = commands.add_parser(name, help=function.__doc__,
                                   formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        if name in ("release", "merge"):
+            sub.add_argument("--out", type=Path, default=Path("dist"),
+                             help="the release folder (replaced only when complete)")
+        if name == "release":
+            sub.add_argument("--cache", type=Path, default=Path("build") / "release-cache",
+                             help="where brochures are built incrementally")
+            sub.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
+                             help="worker processes")
+            sub.add_argument("--shard", metavar="I/N",
+                             help="build only slice I of N (stable), for a CI matrix")
+        if name == "merge":
+            sub.add_argument("shards", nargs="+", type=Path, help="the shards' release folders")
         if name == "serve":
             sub.add_argument("--host", default="127.0.0.1",
                              help="address to listen on (others on the network can see it "

@@ -52,3 +52,20 @@ def project(tmp_path: Path) -> Path:
         else:
             shutil.copy(source, tmp_path / part)
     return tmp_path
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's, installed by scripts/setup.sh
+CHROMIUM_ARGS = ["--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless chromium for the preview and release pages."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -5,23 +5,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from brochurekit import preview
 from brochurekit.catalogs import catalog_path
 
-CHROMIUM = "/usr/bin/chromium"  # installed by scripts/setup.sh
-ARGS = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 AR_TITLE = "علاج سرطان الشرج في المرحلة 4"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -1,0 +1,224 @@
+"""Assemble a release: every released PDF, a manifest, checksums and an index page.
+
+`release` builds (incrementally, in a cache folder) and, only if every brochure built,
+replaces `dist/` in one move, so a failed release leaves the previous one untouched.
+`--shard I/N` builds a stable slice for one CI runner; `merge` joins the shards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.dates import format_date
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from .build import BuildOptions, build, build_timestamp
+from .catalogs import languages, load_translator
+from .content import load_content
+from .errors import BrochureError
+from .render import Language, translate
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+CHECKSUMS = "SHA256SUMS"
+THUMBNAIL_WIDTH = 240  # pixels
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One slice of the brochures: number `index` (from 1) of `count`."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """Read `I/N`, such as `2/4`."""
+        try:
+            index, count = (int(part) for part in text.split("/"))
+        except ValueError:
+            raise BrochureError(f"a shard is I/N, such as 2/4, got {text!r}") from None
+        if not 1 <= index <= count:
+            raise BrochureError(f"shard {text!r}: I must be between 1 and N")
+        return cls(index, count)
+
+    def takes(self, position: int) -> bool:
+        """Say whether the brochure at this position of the sorted list is ours."""
+        return position % self.count == self.index - 1
+
+
+def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None = None) -> int:
+    """Build the release (or one shard of it) and swap it into `out`; return the failures."""
+    content = load_content(root)
+    pairs = [(lang, topic.id) for lang in languages(root) for topic in content.topics]
+    if shard:
+        pairs = [pair for i, pair in enumerate(pairs) if shard.takes(i)]
+    langs = tuple(dict.fromkeys(lang for lang, _ in pairs))
+    results = build(root, BuildOptions(out=cache, languages=langs, jobs=jobs,
+                                       pairs=tuple(pairs)))
+    failed = [r for r in results if r.error]
+    if failed:
+        log.error("release not written: %d of %d brochures failed; %s is unchanged",
+                  len(failed), len(results), out)
+        return len(failed)
+    entries = [_entry(root, content, r.lang, r.topic, r.path, r.pages) for r in results]
+    manifest = {
+        "source_version": source_version(root),
+        "created": _created(root),
+        "shard": f"{shard.index}/{shard.count}" if shard else None,
+        "brochures": entries,
+    }
+    assemble(root, manifest, {e["file"]: cache / e["file"] for e in entries}, out)
+    log.info("released %d brochures to %s", len(entries), out)
+    return 0
+
+
+def merge(root: Path, shards: list[Path], out: Path) -> None:
+    """Join the shards' releases into one, checking every file against its manifest."""
+    entries, files, versions = [], {}, set()
+    for folder in shards:
+        try:
+            manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise BrochureError(f"not a release shard: {error}", str(folder / MANIFEST)) from None
+        versions.add(manifest["source_version"])
+        for entry in manifest["brochures"]:
+            path = folder / entry["file"]
+            if _sha256(path) != entry["sha256"]:
+                raise BrochureError("does not match its manifest's sha256", str(path))
+            if entry["file"] in files:
+                raise BrochureError("is in two shards", entry["file"])
+            entries.append(entry)
+            files[entry["file"]] = path
+    if len(versions) > 1:
+        raise BrochureError(f"shards come from different sources: {sorted(versions)}")
+    manifest = {"source_version": versions.pop() if versions else None,
+                "created": _created(root), "shard": None, "brochures": entries}
+    assemble(root, manifest, files, out)
+
+
+def assemble(root: Path, manifest: dict, files: dict[str, Path], out: Path) -> None:
+    """Write PDFs, thumbnails, manifest, checksums and index to a new folder; swap it in."""
+    manifest["brochures"].sort(key=lambda e: (e["language"], e["topic"]))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for entry in manifest["brochures"]:
+            target = staging / entry["file"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(files[entry["file"]], target)
+            entry["thumbnail"] = _thumbnail(target, staging)
+        (staging / MANIFEST).write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        (staging / CHECKSUMS).write_text("".join(
+            f"{e['sha256']}  {e['file']}\n" for e in manifest["brochures"]))
+        (staging / "index.html").write_text(_index(root, manifest), encoding="utf-8")
+        _swap(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _entry(root: Path, content, lang: str, topic_id: str, path: Path, pages: int) -> dict:
+    """Describe one released brochure for the manifest."""
+    topic = content.topic(topic_id)
+    translator = load_translator(root, lang)
+    for message in topic.messages():
+        translate(translator, message)
+    language = Language.from_locale(lang, translator.locale)
+    return {
+        "topic": topic_id,
+        "language": lang,
+        "language_name": language.name,
+        "direction": language.direction,
+        "title": translate(translator, topic.title),
+        "file": f"{lang}/{topic_id}.pdf",
+        "sha256": _sha256(path),
+        "bytes": path.stat().st_size,
+        "pages": pages or _pages(path),
+        "completeness": round(translator.percent, 1),
+        "last_reviewed": topic.review.last_reviewed.isoformat(),
+        "next_review_due": topic.review.next_review_due.isoformat(),
+        "reviewed_dates": {
+            "last": format_date(topic.review.last_reviewed, "long", locale=translator.locale),
+            "next": format_date(topic.review.next_review_due, "long", locale=translator.locale),
+        },
+        "translation_reviewed_by": translator.reviewed_by,
+    }
+
+
+def _pages(path: Path) -> int:
+    """Count a PDF's pages (for brochures the build found already up to date)."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(path)
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
+def _thumbnail(pdf: Path, folder: Path) -> str:
+    """Render the first page as a PNG beside the index; return its relative path."""
+    import pypdfium2
+
+    relative = Path("thumbnails") / pdf.relative_to(folder).with_suffix(".png")
+    target = folder / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        page = document[0]
+        image = page.render(scale=THUMBNAIL_WIDTH / page.get_width()).to_pil()
+        image.save(target, optimize=True)
+    finally:
+        document.close()
+    return relative.as_posix()
+
+
+def _index(root: Path, manifest: dict) -> str:
+    """Render the release's index page: brochures by language, with thumbnails."""
+    env = Environment(loader=FileSystemLoader(root / "templates" / "release"),
+                      autoescape=select_autoescape(default=True))
+    by_language: dict[str, list[dict]] = {}
+    for entry in manifest["brochures"]:
+        by_language.setdefault(entry["language"], []).append(entry)
+    return env.get_template("index.html.j2").render(manifest=manifest, languages=by_language)
+
+
+def _swap(staging: Path, out: Path) -> None:
+    """Replace `out` with `staging` in one rename (the old folder is removed after)."""
+    old = out.with_name(f".{out.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        os.replace(out, old)
+    os.replace(staging, out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def source_version(root: Path) -> str | None:
+    """Return `git describe` of the sources, or None outside a repository."""
+    try:
+        return subprocess.run(["git", "describe", "--always", "--dirty", "--tags"], cwd=root,
+                              capture_output=True, text=True, check=True,
+                              timeout=10).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _created(root: Path) -> str | None:
+    stamp = build_timestamp(root)
+    return stamp.astimezone(dt.UTC).isoformat() if stamp else None

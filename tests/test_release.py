@@ -1,0 +1,113 @@
+"""`release` and `merge`: a complete dist/ or none, a manifest, checksums, an index page."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+
+import pytest
+from playwright.sync_api import expect
+
+from brochurekit.catalogs import catalog_path
+from brochurekit.cli import EXIT_FAILED, EXIT_OK, main
+
+
+def run(project, *args) -> int:
+    return main(["--root", str(project), *args])
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    """Release a copy of the project once, as two shards and merged, for every test here."""
+    import shutil
+
+    from conftest import PROJECT_PARTS, ROOT
+
+    root = tmp_path_factory.mktemp("release")
+    for part in PROJECT_PARTS:
+        source = ROOT / part
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, root / part)
+    assert run(root, "release", "--out", "dist") == EXIT_OK
+    for shard in ("1/2", "2/2"):
+        assert run(root, "release", "--shard", shard, "--out",
+                   f"shard-{shard[0]}") == EXIT_OK
+    assert run(root, "merge", "shard-1", "shard-2", "--out", "merged") == EXIT_OK
+    return root
+
+
+def manifest(folder) -> dict:
+    return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_manifest_describes_every_brochure(released):
+    data = manifest(released / "dist")
+    entries = data["brochures"]
+    assert len(entries) == 4 * 5
+    arabic = next(e for e in entries if (e["language"], e["topic"]) ==
+                  ("ar", "stage-4-anal-cancer"))
+    assert arabic["title"] == "علاج سرطان الشرج في المرحلة 4"
+    assert arabic["direction"] == "rtl" and arabic["completeness"] == 100.0
+    assert arabic["next_review_due"] == "2027-11-23" and 3 <= arabic["pages"] <= 9
+    for entry in entries:
+        pdf = released / "dist" / entry["file"]
+        assert hashlib.sha256(pdf.read_bytes()).hexdigest() == entry["sha256"]
+        assert pdf.stat().st_size == entry["bytes"]
+        assert (released / "dist" / entry["thumbnail"]).read_bytes()[:4] == b"\x89PNG"
+    check = subprocess.run(["sha256sum", "--check", "--quiet", "SHA256SUMS"],
+                           cwd=released / "dist", capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_shards_split_stably_and_merge_into_the_same_release(released):
+    one, two = manifest(released / "shard-1"), manifest(released / "shard-2")
+    files_one = {e["file"] for e in one["brochures"]}
+    files_two = {e["file"] for e in two["brochures"]}
+    assert files_one and files_two and not files_one & files_two
+    assert one["shard"] == "1/2" and two["shard"] == "2/2"
+    whole, merged = manifest(released / "dist"), manifest(released / "merged")
+    assert [(e["file"], e["sha256"]) for e in merged["brochures"]] == \
+        [(e["file"], e["sha256"]) for e in whole["brochures"]]  # reproducible across shards
+
+
+def test_merge_refuses_a_file_that_does_not_match_its_manifest(released, tmp_path, caplog):
+    import shutil
+
+    shard = tmp_path / "shard"
+    shutil.copytree(released / "shard-1", shard)
+    entry = manifest(shard)["brochures"][0]
+    (shard / entry["file"]).write_bytes(b"%PDF- tampered")
+    assert run(released, "merge", str(shard), str(released / "shard-2"), "--out",
+               str(tmp_path / "out")) == 2
+    assert "does not match its manifest's sha256" in caplog.text
+    assert not (tmp_path / "out").exists()
+
+
+def test_index_page_works_offline_in_every_script(released, browser):
+    page = browser.new_page()
+    page.goto((released / "dist" / "index.html").as_uri())
+    assert page.locator("section").count() == 5
+    arabic = page.locator("section#ar")
+    assert arabic.get_attribute("dir") == "rtl"
+    assert page.evaluate("getComputedStyle(document.querySelector('#ar h2')).direction") \
+        == "rtl"
+    expect(page.locator("#zh_Hans h3 a").first).to_have_text("复发的肛门癌的治疗")
+    images = page.locator("img")
+    assert images.count() == 20
+    widths = page.evaluate("[...document.images].map(i => i.complete && i.naturalWidth)")
+    assert all(width and width > 100 for width in widths)  # every thumbnail loaded
+    hrefs = page.evaluate("[...document.querySelectorAll('a[href$=\".pdf\"]')]"
+                          ".map(a => a.getAttribute('href'))")
+    assert len(set(hrefs)) == 20 and all((released / "dist" / h).exists() for h in hrefs)
+    page.close()
+
+
+def test_a_failed_brochure_leaves_the_previous_release_untouched(project, caplog):
+    assert run(project, "release", "--out", "dist", "--jobs", "2") == EXIT_OK
+    before = (project / "dist" / "manifest.json").read_bytes()
+    po = catalog_path(project, "es")
+    po.write_text(po.read_text().replace('msgstr "Ensayos clínicos"', 'msgstr ""'))
+    assert run(project, "release", "--out", "dist", "--jobs", "2") == EXIT_FAILED
+    assert "release not written: 4 of 20 brochures failed" in caplog.text
+    assert (project / "dist" / "manifest.json").read_bytes() == before
+    assert not list(project.glob(".dist*"))  # no staging folder left behind
