@@ -96,9 +96,9 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
                 todo.append((translator.lang, topic.id, digest))
     log.info("[2/3] %d brochures to build, %d up to date", len(todo), len(results))
 
-    for result, digest in _render_all(root, options, created, todo):
+    for done, (result, digest) in enumerate(_render_all(root, options, created, todo), 1):
         results.append(result)
-        _report(result)
+        _report(result, done, len(todo))
         state.set(result.path or output_path(options.out, result.lang, result.topic,
                                              options.draft), None if result.error else digest)
     state.save()
@@ -109,9 +109,9 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
     return sorted(results, key=lambda r: (r.lang, r.topic))
 
 
-def _report(result: BuildResult) -> None:
-    """Log one line per brochure, as it finishes."""
-    where = f"{result.lang}/{result.topic}"
+def _report(result: BuildResult, done: int, total: int) -> None:
+    """Log one line per brochure, as it finishes, with how far the build has got."""
+    where = f"[{done}/{total}] {result.lang}/{result.topic}"
     if result.error:
         log.error("%s: failed: %s", where, result.error)
         return
