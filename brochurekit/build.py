@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import subprocess
 import time
+import tomllib
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -37,7 +38,7 @@ class BuildOptions:
     """What to build and where."""
 
     out: Path
-    paper: str = "letter"
+    paper: str | None = None  # None: the language's default from pyproject.toml
     languages: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     threshold: float = 100.0  # percent of a brochure's units translated to release it
@@ -45,6 +46,14 @@ class BuildOptions:
     jobs: int = 1  # worker processes; each pays WeasyPrint's start-up once
     force: bool = False  # rebuild even when nothing changed
     pairs: tuple[tuple[str, str], ...] = ()  # only these (language, topic), if given
+    large_print: bool = False  # 16pt body, wider lines
+    print_shop: bool = False  # 3 mm bleed, crop marks, fonts embedded in full
+
+    @property
+    def editions(self) -> tuple[str, ...]:
+        """Name the editions asked for, as in their stylesheets and file names."""
+        return tuple(name for name, wanted in (("large-print", self.large_print),
+                                               ("print-shop", self.print_shop)) if wanted)
 
 
 @dataclass(frozen=True)
@@ -61,9 +70,32 @@ class BuildResult:
     fresh: bool = True  # False when the PDF was already up to date
 
 
-def output_path(out: Path, lang: str, topic_id: str, draft: bool = False) -> Path:
-    """Return where a brochure's PDF goes: `<out>/<lang>/<topic>.pdf` (`.draft.pdf`)."""
-    return out / lang / f"{topic_id}{'.draft' if draft else ''}.pdf"
+def output_path(out: Path, lang: str, topic_id: str, draft: bool = False,
+                editions: tuple[str, ...] = ()) -> Path:
+    """Return where a PDF goes: `<out>/<lang>/<topic>[.large-print][.print-shop][.draft].pdf`."""
+    suffix = "".join(f".{name}" for name in editions) + (".draft" if draft else "")
+    return out / lang / f"{topic_id}{suffix}.pdf"
+
+
+def paper_for(root: Path, lang: str, options: BuildOptions) -> str:
+    """Return the paper a language is printed on: the option, else its configured default."""
+    if options.paper:
+        return options.paper
+    return paper_defaults(root).get(lang) or paper_defaults(root).get("default", "letter")
+
+
+def paper_defaults(root: Path) -> dict[str, str]:
+    """Read `[tool.brochurekit.paper]` from the project's pyproject.toml."""
+    try:
+        with (root / "pyproject.toml").open("rb") as handle:
+            table = tomllib.load(handle).get("tool", {}).get("brochurekit", {}).get("paper", {})
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise BrochureError(f"cannot read the paper defaults: {error}", "pyproject.toml") from None
+    for lang, paper in table.items():
+        if paper not in PAPER_SIZES:
+            raise BrochureError(f"[tool.brochurekit.paper] {lang} = {paper!r}: choose from "
+                                f"{', '.join(PAPER_SIZES)}", "pyproject.toml")
+    return table
 
 
 def build(root: Path, options: BuildOptions) -> list[BuildResult]:
@@ -72,7 +104,7 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
     Everything is loaded and checked first; then only brochures whose inputs changed
     since the last build into the same folder are rendered, across `jobs` processes.
     """
-    if options.paper not in PAPER_SIZES:
+    if options.paper is not None and options.paper not in PAPER_SIZES:
         choices = ", ".join(PAPER_SIZES)
         raise BrochureError(f"unknown paper {options.paper!r} (choose from {choices})")
     started = time.perf_counter()
@@ -88,7 +120,8 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
         for topic in topics:
             if options.pairs and (translator.lang, topic.id) not in options.pairs:
                 continue
-            target = output_path(options.out, translator.lang, topic.id, options.draft)
+            target = output_path(options.out, translator.lang, topic.id, options.draft,
+                                 options.editions)
             digest = input_hash(root, topic, translator, options, created)
             if not options.force and target.exists() and state.get(target) == digest:
                 results.append(BuildResult(topic.id, translator.lang, target, fresh=False))
@@ -100,7 +133,8 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
         results.append(result)
         _report(result, done, len(todo))
         state.set(result.path or output_path(options.out, result.lang, result.topic,
-                                             options.draft), None if result.error else digest)
+                                             options.draft, options.editions),
+                  None if result.error else digest)
     state.save()
     failed = sum(1 for r in results if r.error)
     log.info("[3/3] %d built, %d up to date, %d failed, in %.1f s",
@@ -164,7 +198,7 @@ def input_hash(root: Path, topic: Topic, translator: Translator, options: BuildO
     digest = hashlib.sha256()
     files = [root / topic.file, root / "brochures" / SHARED_FILE,
              *sorted((root / "templates").glob("*.j2")),
-             *sorted((root / "styles").glob("*.css"))]
+             *sorted((root / "styles").glob("**/*.css"))]
     if translator.file:
         files.append(root / translator.file)
     for path in files:
@@ -173,7 +207,8 @@ def input_hash(root: Path, topic: Topic, translator: Translator, options: BuildO
         font = Path(find_font(family).path).stat()
         digest.update(f"{family}|{font.st_size}|{font.st_mtime_ns}".encode())
     versions = "|".join(metadata.version(tool) for tool in TOOLS)
-    digest.update(f"{versions}|{options.paper}|{options.threshold}|{created}".encode())
+    paper = paper_for(root, translator.lang, options)
+    digest.update(f"{versions}|{paper}|{options.threshold}|{options.editions}|{created}".encode())
     return digest.hexdigest()
 
 
@@ -266,7 +301,8 @@ def _start_worker(root: Path, options: BuildOptions, created: dt.datetime | None
 
     _worker.update(
         root=root, options=options, created=created, content=load_content(root),
-        translators={}, env=make_environment(root / "templates"), writer=PdfWriter(root))
+        translators={}, env=make_environment(root / "templates"),
+        writer=PdfWriter(root, options.editions))
 
 
 def _render_one(lang: str, topic_id: str) -> BuildResult:
@@ -276,12 +312,12 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
     translator = _worker["translators"].get(lang) or load_translator(root, lang)
     _worker["translators"][lang] = translator
     where = f"{lang}/{topic_id}"
-    target = output_path(options.out, lang, topic_id, options.draft)
+    target = output_path(options.out, lang, topic_id, options.draft, options.editions)
     translator.missing.clear()
     translator.used.clear()
     try:
-        html = render_html(_worker["env"], topic, translator, options.paper, options.draft,
-                           _worker["created"])
+        html = render_html(_worker["env"], topic, translator, paper_for(root, lang, options),
+                           options.draft, _worker["created"])
         if not options.draft:
             _release_check(topic, translator, options.threshold)
         text = visible_text(html) + page_label(translator)

@@ -120,6 +120,8 @@ def _build(args: argparse.Namespace) -> int:
         draft=args.draft,
         jobs=args.jobs,
         force=args.force,
+        large_print=args.large_print,
+        print_shop=args.print_shop,
     )
     results = build(args.root, options)
     return EXIT_FAILED if any(r.error for r in results) else EXIT_OK
@@ -206,8 +208,13 @@ def make_parser() -> argparse.ArgumentParser:
         if name == "build":
             sub.add_argument("--out", type=Path, default=Path("dist"),
                              help="output folder; PDFs go to OUT/<lang>/<topic>.pdf")
-            sub.add_argument("--paper", choices=sorted(PAPER_SIZES), default="letter",
-                             help="paper size")
+            sub.add_argument("--paper", choices=sorted(PAPER_SIZES), default=None,
+                             help="paper size (default: each language's, from "
+                                  "[tool.brochurekit.paper] in pyproject.toml)")
+            sub.add_argument("--large-print", action="store_true",
+                             help="large print edition: 16pt body text, wider line spacing")
+            sub.add_argument("--print-shop", action="store_true",
+                             help="for print shops: 3 mm bleed, crop marks, fonts in full")
             sub.add_argument("--lang", action="append", metavar="LANG",
                              help="build only this language (repeatable; default: all)")
             sub.add_argument("--topic", action="append", metavar="TOPIC",

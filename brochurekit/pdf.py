@@ -23,6 +23,8 @@ from .errors import RenderError
 log = logging.getLogger(__name__)
 
 STYLESHEETS = ("fonts.css", "page.css", "type.css", "components.css")
+# Tagged PDF for screen readers: structure tree, language, title shown in the window.
+PDF_VARIANT = "pdf/ua-1"
 
 
 ASSET_FOLDERS = ("styles", "fonts", "images")
@@ -99,12 +101,14 @@ def _weasyprint_warnings():
 class PdfWriter:
     """Render HTML to PDF files, sharing fonts and stylesheets across documents."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, editions: tuple[str, ...] = ()):
         self.root = root.resolve()
+        self.full_fonts = "print-shop" in editions  # print shops want every glyph
         self.fetcher = ProjectFetcher(self.root)
         self.font_config = FontConfiguration()
         self.cache: dict = {}
-        self.stylesheets = [self._stylesheet(name) for name in STYLESHEETS]
+        self.stylesheets = [self._stylesheet(name) for name in STYLESHEETS] + [
+            self._stylesheet(f"editions/{name}.css") for name in editions]
 
     def _stylesheet(self, name: str) -> CSS:
         """Parse one of the project's stylesheets; any warning is an error."""
@@ -128,9 +132,10 @@ class PdfWriter:
             document = HTML(
                 string=html, base_url=self.root.as_uri() + "/", url_fetcher=self.fetcher
             ).render(
-                stylesheets=self.stylesheets, font_config=self.font_config, cache=self.cache
+                stylesheets=self.stylesheets, font_config=self.font_config, cache=self.cache,
+                pdf_variant=PDF_VARIANT,
             )
-            data = document.write_pdf()
+            data = document.write_pdf(pdf_variant=PDF_VARIANT, full_fonts=self.full_fonts)
         if self.fetcher.refused:
             raise RenderError(f"refused to fetch: {', '.join(self.fetcher.refused)}", where)
         notdef = [r for r in warnings if ".notdef" in r.getMessage()]
@@ -149,6 +154,9 @@ def _write_atomically(target: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes files private; PDFs are not
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

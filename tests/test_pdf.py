@@ -10,6 +10,7 @@ import pypdfium2 as pdfium
 import pytest
 from pypdf import PdfReader
 
+from brochurekit.build import BuildOptions, paper_for
 from brochurekit.fonts import font_stacks, stack_for
 from brochurekit.render import translate
 from conftest import CONTENT, LANGUAGES, ROOT, TOPICS
@@ -64,7 +65,8 @@ def test_brochure_is_built_with_metadata(built, pdfs, translators, lang, topic):
     assert reader.metadata.title == title
     assert reader.trailer["/Root"]["/Lang"] == lang.replace("_", "-")
     size = reader.pages[0].mediabox
-    assert (round(float(size.width)), round(float(size.height))) == (612, 792)  # US Letter
+    expected = {"letter": (612, 792), "a4": (595, 842)}[paper_for(ROOT, lang, BuildOptions(ROOT))]
+    assert (round(float(size.width)), round(float(size.height))) == expected
 
 
 # WeasyPrint gives some glyphs of multi-glyph Arabic clusters an empty ToUnicode entry

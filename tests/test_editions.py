@@ -1,0 +1,88 @@
+"""Editions and paper: per-language paper, large print, print-shop bleed and fonts."""
+
+from __future__ import annotations
+
+import io
+import statistics
+
+import pytest
+from fontTools.ttLib import TTFont
+from pypdf import PdfReader
+
+from brochurekit.build import BuildOptions, build, paper_for
+from brochurekit.fonts import find_font
+from conftest import ROOT
+
+LANGS = ("es", "ar", "zh_Hans")  # Latin, Arabic, Chinese
+BLEED = 3 / 25.4 * 72  # 3 mm in points
+
+
+@pytest.fixture(scope="module")
+def editions(tmp_path_factory):
+    """Build one topic as a large-print, print-shop edition in three scripts."""
+    out = tmp_path_factory.mktemp("editions")
+    results = build(ROOT, BuildOptions(out=out, languages=LANGS, jobs=2,
+                                       topics=("stage-4-anal-cancer",), large_print=True,
+                                       print_shop=True))
+    assert all(r.error is None for r in results), [str(r.error) for r in results]
+    return {r.lang: r for r in results}
+
+
+def text_sizes(reader: PdfReader) -> list[float]:
+    """Return the size of every run of text on the second page, in points."""
+    sizes = []
+
+    def visit(text, cm, tm, font, size):  # noqa: ANN001
+        if text.strip():
+            sizes.append(round(abs(size * tm[0] * cm[0]) if tm[0] else size, 1))
+
+    reader.pages[1].extract_text(visitor_text=visit)
+    return sizes
+
+
+def test_each_language_has_its_paper_and_a_build_can_override_it():
+    default = BuildOptions(out=ROOT)
+    assert [paper_for(ROOT, lang, default) for lang in ("en", "es", "fr", "ar", "zh_Hans",
+                                                         "pt_BR")] == \
+        ["letter", "letter", "a4", "a4", "a4", "a4"]
+    assert paper_for(ROOT, "ar", BuildOptions(out=ROOT, paper="letter")) == "letter"
+
+
+def test_normal_body_text_is_at_least_11pt(built):
+    for lang in LANGS:
+        sizes = text_sizes(PdfReader(built[(lang, "stage-4-anal-cancer")].path))
+        assert statistics.median(sizes) >= 11, lang
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_large_print_is_16pt(editions, lang):
+    result = editions[lang]
+    assert result.path.name == "stage-4-anal-cancer.large-print.print-shop.pdf"
+    assert statistics.median(text_sizes(PdfReader(result.path))) >= 16
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_print_shop_has_bleed_crop_area_and_full_fonts(editions, lang):
+    reader = PdfReader(editions[lang].path)
+    page = reader.pages[0]
+    trim, bleed = page.trimbox, page.bleedbox
+    assert float(trim.left) - float(bleed.left) == pytest.approx(BLEED, abs=0.1)
+    assert float(bleed.top) - float(trim.top) == pytest.approx(BLEED, abs=0.1)
+    width = {"letter": 612, "a4": 595}[paper_for(ROOT, lang, BuildOptions(out=ROOT))]
+    assert round(float(trim.width)) == width
+    for font in page["/Resources"]["/Font"].values():  # every glyph of each face, not a subset
+        embedded, installed = glyph_counts(font.get_object())
+        assert embedded >= 0.9 * installed, font.get_object()["/BaseFont"]  # subsets: ~5%
+
+
+def glyph_counts(font) -> tuple[int, int]:
+    """Return the glyph count of an embedded font and of the installed regular face."""
+    descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+    data = descriptor["/FontFile2"].get_object().get_data()
+    family = str(font["/BaseFont"]).split("+", 1)[-1]
+    family = family.removesuffix("-Bold").removesuffix("-Italic").removesuffix("-Oblique")
+    installed = find_font(family.replace("-", " "))
+    with TTFont(installed.path, fontNumber=installed.index, lazy=True) as face:
+        expected = face["maxp"].numGlyphs
+    number = installed.index if data[:4] == b"ttcf" else -1  # a whole collection (CJK)
+    return TTFont(io.BytesIO(data), fontNumber=number)["maxp"].numGlyphs, expected
