@@ -68,6 +68,7 @@ class BuildResult:
     english_units: int = 0  # units shown in English (drafts, or below 100% by --threshold)
     percent: float = 100.0
     fresh: bool = True  # False when the PDF was already up to date
+    over_budget: int = 0  # pages beyond the topic's page budget
 
 
 def output_path(out: Path, lang: str, topic_id: str, draft: bool = False,
@@ -84,13 +85,28 @@ def paper_for(root: Path, lang: str, options: BuildOptions) -> str:
     return paper_defaults(root).get(lang) or paper_defaults(root).get("default", "letter")
 
 
-def paper_defaults(root: Path) -> dict[str, str]:
-    """Read `[tool.brochurekit.paper]` from the project's pyproject.toml."""
+def settings(root: Path) -> dict:
+    """Read the project's `[tool.brochurekit]` table from pyproject.toml."""
     try:
         with (root / "pyproject.toml").open("rb") as handle:
-            table = tomllib.load(handle).get("tool", {}).get("brochurekit", {}).get("paper", {})
+            return tomllib.load(handle).get("tool", {}).get("brochurekit", {})
     except (OSError, tomllib.TOMLDecodeError) as error:
-        raise BrochureError(f"cannot read the paper defaults: {error}", "pyproject.toml") from None
+        raise BrochureError(f"cannot read [tool.brochurekit]: {error}", "pyproject.toml") from None
+
+
+def online_url(root: Path, lang: str, topic_id: str) -> str | None:
+    """Return where the brochure is published online, if `base_url` is configured."""
+    base = settings(root).get("base_url")
+    if not base:
+        return None
+    if not str(base).startswith("https://"):
+        raise BrochureError(f"base_url must start with https://, got {base!r}", "pyproject.toml")
+    return f"{str(base).rstrip('/')}/{lang}/{topic_id}.pdf"
+
+
+def paper_defaults(root: Path) -> dict[str, str]:
+    """Read `[tool.brochurekit.paper]`: the paper each language is printed on."""
+    table = settings(root).get("paper", {})
     for lang, paper in table.items():
         if paper not in PAPER_SIZES:
             raise BrochureError(f"[tool.brochurekit.paper] {lang} = {paper!r}: choose from "
@@ -149,6 +165,9 @@ def _report(result: BuildResult, done: int, total: int) -> None:
     if result.error:
         log.error("%s: failed: %s", where, result.error)
         return
+    if result.over_budget:
+        log.warning("%s: %d pages, %d over the topic's page budget of %d", where,
+                    result.pages, result.over_budget, result.pages - result.over_budget)
     if result.english_units:
         log.warning("%s: %d units shown in English, marked (%.0f%% translated)", where,
                     result.english_units, result.percent)
@@ -208,7 +227,9 @@ def input_hash(root: Path, topic: Topic, translator: Translator, options: BuildO
         digest.update(f"{family}|{font.st_size}|{font.st_mtime_ns}".encode())
     versions = "|".join(metadata.version(tool) for tool in TOOLS)
     paper = paper_for(root, translator.lang, options)
-    digest.update(f"{versions}|{paper}|{options.threshold}|{options.editions}|{created}".encode())
+    online = online_url(root, translator.lang, topic.id)
+    digest.update(f"{versions}|{paper}|{options.threshold}|{options.editions}|{created}|"
+                  f"{online}".encode())
     return digest.hexdigest()
 
 
@@ -317,7 +338,7 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
     translator.used.clear()
     try:
         html = render_html(_worker["env"], topic, translator, paper_for(root, lang, options),
-                           options.draft, _worker["created"])
+                           options.draft, _worker["created"], online_url(root, lang, topic_id))
         if not options.draft:
             _release_check(topic, translator, options.threshold)
         text = visible_text(html) + page_label(translator)
@@ -325,8 +346,10 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
         pages = _worker["writer"].write(html, target, where)
     except BrochureError as error:
         return BuildResult(topic_id, lang, None, error=error)
+    budgeted = topic.page_budget and not options.large_print
+    over = max(0, pages - topic.page_budget) if budgeted else 0
     return BuildResult(topic_id, lang, target, pages, english_units=len(translator.missing),
-                       percent=translator.percent)
+                       percent=translator.percent, over_budget=over)
 
 
 def _release_check(topic: Topic, translator: Translator, threshold: float) -> None:

@@ -140,6 +140,7 @@ class Topic:
     references: tuple[Reference, ...]
     sections: tuple[Section, ...]
     disclaimer: Section
+    page_budget: int | None = None  # pages the standard edition should fit in
 
     def messages(self) -> Iterator[Message]:
         """Yield every unit the brochure prints, in reading order."""
@@ -411,7 +412,7 @@ def _message(read: _Reader, node: Node, where: str, context: str, kind: str) -> 
 # --- Topic files ---------------------------------------------------------------------
 
 _TOPIC_REQUIRED = ("id", "title", "summary", "sources", "review", "references", "sections")
-_TOPIC_OPTIONAL = ("scope", "notice")
+_TOPIC_OPTIONAL = ("scope", "notice", "page_budget")
 
 
 @dataclass(frozen=True)
@@ -427,6 +428,7 @@ class _TopicDraft:
     scope: str
     review: Review
     sections: tuple[Section | tuple[str, Node], ...]
+    page_budget: int | None = None
 
 
 def parse_topic(stream: IO[str] | str, file: str) -> _TopicDraft:
@@ -456,11 +458,22 @@ def parse_topic(stream: IO[str] | str, file: str) -> _TopicDraft:
         if "notice" in m else None,
         scope=read.slug(m["scope"], "scope") if "scope" in m else "anal-cancer",
         review=Review(last, due),
+        page_budget=_page_budget(read, m),
         sections=tuple(
             _topic_section(read, node, f"sections[{i}]", topic_id)
             for i, node in enumerate(section_nodes)
         ),
     )
+
+
+def _page_budget(read: _Reader, m: dict[str, Node]) -> int | None:
+    """Return the topic's page budget, a whole number of pages above zero, if it has one."""
+    if "page_budget" not in m:
+        return None
+    pages = read.integer(m["page_budget"], "page_budget")
+    if pages < 1:
+        raise read.fail(m["page_budget"], "page_budget", "must be at least 1")
+    return pages
 
 
 def _topic_section(
@@ -508,6 +521,7 @@ def resolve_topic(draft: _TopicDraft, shared: Shared) -> Topic:
         references=_lookup(read, draft.nodes["references"], "references", shared.references),
         sections=tuple(sections),
         disclaimer=shared.blocks["disclaimer"],
+        page_budget=draft.page_budget,
     )
 
 

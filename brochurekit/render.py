@@ -72,7 +72,8 @@ def end_sentence(text: str) -> str:
 
 
 def render_html(env: Environment, topic: Topic, translator: Translator, paper: str,
-                draft: bool = False, created: dt.datetime | None = None) -> str:
+                draft: bool = False, created: dt.datetime | None = None,
+                online: str | None = None) -> str:
     """Render one brochure's HTML in the translator's language.
 
     A unit with no translation is shown in English, marked as such, never silently:
@@ -107,9 +108,18 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
         english_date=lambda day: format_date(day, format="long", locale="en"),
         latin=isolate_english,
         page_css=page_css(translator, language, paper, draft),
+        online=online,
+        qr=qr_code(online) if online else None,
         created=(created or dt.datetime.combine(topic.review.last_reviewed, dt.time(),
                                                 dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
+
+
+def qr_code(url: str) -> str:
+    """Return a QR code for `url` as a small PNG data URI (the PDF fetcher allows those)."""
+    import segno
+
+    return segno.make(url, error="m").png_data_uri(scale=4, border=2)
 
 
 def isolate_english(text: str) -> Markup:

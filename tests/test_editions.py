@@ -86,3 +86,37 @@ def glyph_counts(font) -> tuple[int, int]:
         expected = face["maxp"].numGlyphs
     number = installed.index if data[:4] == b"ttcf" else -1  # a whole collection (CJK)
     return TTFont(io.BytesIO(data), fontNumber=number)["maxp"].numGlyphs, expected
+
+
+def test_the_build_reports_languages_over_the_page_budget(project, tmp_path, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO)
+    topic = project / "brochures" / "stage-4-anal-cancer.yaml"
+    topic.write_text(topic.read_text().replace("page_budget: 4", "page_budget: 3"))
+    results = build(project, BuildOptions(out=tmp_path, languages=("ar", "fr"),
+                                          topics=("stage-4-anal-cancer",)))
+    assert {r.lang: r.over_budget for r in results} == {"ar": 1, "fr": 1}
+    assert "fr/stage-4-anal-cancer: 4 pages, 1 over the topic's page budget of 3" in caplog.text
+
+
+def test_a_configured_base_url_puts_a_qr_code_on_the_back_page(project, tmp_path):
+    import segno
+
+    config = project / "pyproject.toml"
+    config.write_text(config.read_text().replace(
+        'base_url = ""', 'base_url = "https://brochures.example.org/v1/"'))
+    (result,) = build(project, BuildOptions(out=tmp_path, languages=("zh_Hans",),
+                                            topics=("recurrent-anal-cancer",)))
+    url = "https://brochures.example.org/v1/zh_Hans/recurrent-anal-cancer.pdf"
+    reader = PdfReader(result.path)
+    last = reader.pages[-1]
+    assert url in last.extract_text()
+    (image,) = last.images  # the QR code: the same pixels as the symbol for this URL
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=4, border=2)
+    from PIL import Image
+
+    expected = Image.open(io.BytesIO(buffer.getvalue())).convert("L")
+    assert image.image.convert("L").tobytes() == expected.tobytes()
+    assert "在线阅读本手册" in last.extract_text()
