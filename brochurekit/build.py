@@ -17,7 +17,8 @@ import subprocess
 import time
 import tomllib
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from importlib import metadata
 from pathlib import Path
@@ -26,7 +27,7 @@ from .catalogs import Translator, languages, load_translator
 from .content import SHARED_FILE, Topic, load_content
 from .errors import BrochureError, CatalogError, CatalogErrors
 from .fonts import FONTS_CSS, check_coverage, find_font, font_stacks, stack_for
-from .render import PAPER_SIZES, make_environment, page_label, render_html
+from .render import HALF_SIZES, PAPER_SIZES, Language, make_environment, page_label, render_html
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +49,14 @@ class BuildOptions:
     pairs: tuple[tuple[str, str], ...] = ()  # only these (language, topic), if given
     large_print: bool = False  # 16pt body, wider lines
     print_shop: bool = False  # 3 mm bleed, crop marks, fonts embedded in full
+    booklet: bool = False  # half-size pages imposed two-up for saddle stitching
 
     @property
     def editions(self) -> tuple[str, ...]:
         """Name the editions asked for, as in their stylesheets and file names."""
         return tuple(name for name, wanted in (("large-print", self.large_print),
-                                               ("print-shop", self.print_shop)) if wanted)
+                                               ("print-shop", self.print_shop),
+                                               ("booklet", self.booklet)) if wanted)
 
 
 @dataclass(frozen=True)
@@ -80,9 +83,9 @@ def output_path(out: Path, lang: str, topic_id: str, draft: bool = False,
 
 def paper_for(root: Path, lang: str, options: BuildOptions) -> str:
     """Return the paper a language is printed on: the option, else its configured default."""
-    if options.paper:
-        return options.paper
-    return paper_defaults(root).get(lang) or paper_defaults(root).get("default", "letter")
+    paper = options.paper or paper_defaults(root).get(lang) or \
+        paper_defaults(root).get("default", "letter")
+    return HALF_SIZES.get(paper, paper) if options.booklet else paper
 
 
 def settings(root: Path) -> dict:
@@ -144,6 +147,10 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
             else:
                 todo.append((translator.lang, topic.id, digest))
     log.info("[2/3] %d brochures to build, %d up to date", len(todo), len(results))
+    for name in options.editions:  # fail here, with the name, not in a worker
+        if not (root / "styles" / "editions" / f"{name}.css").is_file():
+            raise BrochureError("missing: every edition has a stylesheet",
+                                f"styles/editions/{name}.css")
 
     for done, (result, digest) in enumerate(_render_all(root, options, created, todo), 1):
         results.append(result)
@@ -294,8 +301,12 @@ def _render_all(root: Path, options: BuildOptions, created: dt.datetime | None,
                                  initargs=(root, options, created, queue)) as pool:
             futures = {pool.submit(_render_one, lang, topic_id): digest
                        for lang, topic_id, digest in todo}
-            for future in as_completed(futures):
-                yield future.result(), futures[future]
+            try:
+                for future in as_completed(futures):
+                    yield future.result(), futures[future]
+            except BrokenProcessPool:
+                raise BrochureError("a build worker stopped; run `build --jobs 1 --debug` "
+                                    "to see why") from None
     finally:
         listener.stop()
 
@@ -343,10 +354,20 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
             _release_check(topic, translator, options.threshold)
         text = visible_text(html) + page_label(translator)
         check_coverage(root, lang, text, translator.file or where)
-        pages = _worker["writer"].write(html, target, where)
+        if options.booklet:
+            from .booklet import impose
+            from .pdf import write_atomically
+
+            data, _ = _worker["writer"].render(html, where)
+            direction = Language.from_locale(lang, translator.locale).direction
+            sheet = paper_for(root, lang, replace(options, booklet=False))
+            data, pages = impose(data, lang.replace("_", "-"), sheet, direction == "rtl")
+            write_atomically(target, data)
+        else:
+            pages = _worker["writer"].write(html, target, where)
     except BrochureError as error:
         return BuildResult(topic_id, lang, None, error=error)
-    budgeted = topic.page_budget and not options.large_print
+    budgeted = topic.page_budget and not options.editions  # budgets: standard edition
     over = max(0, pages - topic.page_budget) if budgeted else 0
     return BuildResult(topic_id, lang, target, pages, english_units=len(translator.missing),
                        percent=translator.percent, over_budget=over)

@@ -122,6 +122,7 @@ def _build(args: argparse.Namespace) -> int:
         force=args.force,
         large_print=args.large_print,
         print_shop=args.print_shop,
+        booklet=args.booklet,
     )
     results = build(args.root, options)
     return EXIT_FAILED if any(r.error for r in results) else EXIT_OK
@@ -213,6 +214,9 @@ def make_parser() -> argparse.ArgumentParser:
                                   "[tool.brochurekit.paper] in pyproject.toml)")
             sub.add_argument("--large-print", action="store_true",
                              help="large print edition: 16pt body text, wider line spacing")
+            sub.add_argument("--booklet", action="store_true",
+                             help="half-size pages imposed two-up, to print double-sided "
+                                  "(flip on the short edge) and fold")
             sub.add_argument("--print-shop", action="store_true",
                              help="for print shops: 3 mm bleed, crop marks, fonts in full")
             sub.add_argument("--lang", action="append", metavar="LANG",

@@ -122,7 +122,7 @@ class PdfWriter:
     def write(self, html: str, target: Path, where: str) -> int:
         """Write `html` as a PDF at `target` (atomically) and return its page count."""
         data, pages = self.render(html, where)
-        _write_atomically(target, data)
+        write_atomically(target, data)
         return pages
 
     def render(self, html: str, where: str) -> tuple[bytes, int]:
@@ -147,7 +147,7 @@ class PdfWriter:
         return data, len(document.pages)
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
+def write_atomically(target: Path, data: bytes) -> None:
     """Write bytes to a temporary file beside `target`, then move it into place."""
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)

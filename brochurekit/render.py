@@ -20,7 +20,8 @@ from .catalogs import Translator
 from .content import Message, Source, Topic
 from .errors import CatalogError
 
-PAPER_SIZES = {"letter": "letter", "a4": "A4"}
+PAPER_SIZES = {"letter": "letter", "a4": "A4", "half-letter": "5.5in 8.5in", "a5": "A5"}
+HALF_SIZES = {"letter": "half-letter", "a4": "a5"}  # the page size inside a booklet
 # On every page of a draft, in English: drafts are for translators and reviewers.
 DRAFT_MARK = ('\n@page { @top-center { content: "DRAFT: not for patients"; '
               "color: #b00020; font-weight: bold; font-size: 10pt } }")

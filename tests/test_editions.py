@@ -120,3 +120,44 @@ def test_a_configured_base_url_puts_a_qr_code_on_the_back_page(project, tmp_path
     expected = Image.open(io.BytesIO(buffer.getvalue())).convert("L")
     assert image.image.convert("L").tobytes() == expected.tobytes()
     assert "在线阅读本手册" in last.extract_text()
+
+
+def test_booklet_order_pads_to_four_and_pairs_pages_for_folding():
+    from brochurekit.booklet import booklet_order
+
+    assert booklet_order(4) == [(3, 0), (1, 2)]
+    assert booklet_order(6) == [(None, 0), (1, None), (5, 2), (3, 4)]  # two blanks at the end
+    for pages in range(1, 30):
+        sides = booklet_order(pages)
+        shown = [i for side in sides for i in side if i is not None]
+        assert sorted(shown) == list(range(pages)) and (2 * len(sides)) % 4 == 0
+
+
+@pytest.fixture(scope="module")
+def booklets(tmp_path_factory):
+    out = tmp_path_factory.mktemp("booklets")
+    results = build(ROOT, BuildOptions(out=out, languages=LANGS, jobs=2, booklet=True,
+                                       topics=("treating-anal-cancer",)))
+    assert all(r.error is None and not r.over_budget for r in results)
+    return {r.lang: r for r in results}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_booklets_are_half_size_pages_two_up(booklets, lang):
+    result = booklets[lang]
+    reader = PdfReader(result.path)
+    assert result.path.name == "treating-anal-cancer.booklet.pdf"
+    assert result.pages % 4 == 0 and len(reader.pages) == result.pages // 2
+    sheet = reader.pages[0].mediabox
+    full = {"letter": (792, 612), "a4": (842, 595)}[paper_for(ROOT, lang, BuildOptions(ROOT))]
+    assert (round(float(sheet.width)), round(float(sheet.height))) == full  # landscape
+    assert reader.trailer["/Root"]["/Lang"] == lang.replace("_", "-")
+    cover = 0 if lang == "ar" else 1  # right-to-left booklets are bound on the right
+    halves = [[], []]
+
+    def visit(text, cm, tm, font, size):  # noqa: ANN001
+        if text.strip():
+            halves[int(tm[4] * cm[0] + cm[4] > float(sheet.width) / 2)].append(text)
+
+    reader.pages[0].extract_text(visitor_text=visit)
+    assert halves[cover] and len("".join(halves[cover])) > len("".join(halves[1 - cover]))
