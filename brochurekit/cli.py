@@ -112,7 +112,7 @@ def format_report(report) -> str:  # noqa: ANN001
 def _build(args: argparse.Namespace) -> int:
     """Build the PDFs and report each failure; exit 1 if any brochure failed."""
     options = BuildOptions(
-        out=args.out if args.out.is_absolute() else args.root / args.out,
+        out=_in_root(args, args.out),
         paper=args.paper,
         languages=tuple(args.lang or ()),
         topics=tuple(args.topic or ()),
