@@ -24,7 +24,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .catalogs import Translator, languages, load_translator
-from .content import SHARED_FILE, Topic, load_content
+from .content import SHARED_FILE, Content, Topic, load_content
 from .errors import BrochureError, CatalogError, CatalogErrors
 from .fonts import FONTS_CSS, check_coverage, find_font, font_stacks, stack_for
 from .render import HALF_SIZES, PAPER_SIZES, Language, make_environment, page_label, render_html
@@ -83,8 +83,8 @@ def output_path(out: Path, lang: str, topic_id: str, draft: bool = False,
 
 def paper_for(root: Path, lang: str, options: BuildOptions) -> str:
     """Return the paper a language is printed on: the option, else its configured default."""
-    paper = options.paper or paper_defaults(root).get(lang) or \
-        paper_defaults(root).get("default", "letter")
+    defaults = paper_defaults(root)
+    paper = options.paper or defaults.get(lang) or defaults.get("default", "letter")
     return HALF_SIZES.get(paper, paper) if options.booklet else paper
 
 
@@ -152,7 +152,9 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
             raise BrochureError("missing: every edition has a stylesheet",
                                 f"styles/editions/{name}.css")
 
-    for done, (result, digest) in enumerate(_render_all(root, options, created, todo), 1):
+    loaded = (content, {t.lang: t for t in translators})
+    for done, (result, digest) in enumerate(_render_all(root, options, created, loaded, todo),
+                                            1):
         results.append(result)
         _report(result, done, len(todo))
         state.set(result.path or output_path(options.out, result.lang, result.topic,
@@ -282,13 +284,13 @@ class BuildState:
 
 
 def _render_all(root: Path, options: BuildOptions, created: dt.datetime | None,
-                todo: list[tuple[str, str, str]]):
+                loaded: tuple[Content, dict[str, Translator]], todo: list[tuple[str, str, str]]):
     """Yield (result, hash) for each brochure to build, as each finishes."""
     if not todo:
         return
     jobs = max(1, min(options.jobs, len(todo)))
     if jobs == 1:
-        _start_worker(root, options, created, None)
+        _start_worker(root, options, created, loaded, None)
         for lang, topic_id, digest in todo:
             yield _render_one(lang, topic_id), digest
         return
@@ -298,7 +300,7 @@ def _render_all(root: Path, options: BuildOptions, created: dt.datetime | None,
     listener.start()
     try:
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
-                                 initargs=(root, options, created, queue)) as pool:
+                                 initargs=(root, options, created, loaded, queue)) as pool:
             futures = {pool.submit(_render_one, lang, topic_id): digest
                        for lang, topic_id, digest in todo}
             try:
@@ -322,8 +324,10 @@ _worker: dict = {}
 
 
 def _start_worker(root: Path, options: BuildOptions, created: dt.datetime | None,
+                  loaded: tuple[Content, dict[str, Translator]],
                   queue) -> None:  # noqa: ANN001
-    """Load what every brochure needs once per process: content, catalogs, fonts."""
+    """Set up a process once: the content and catalogs the build already checked, the
+    templates, and WeasyPrint's fonts and stylesheets."""
     if queue is not None:
         logger = logging.getLogger("brochurekit")
         logger.handlers = [logging.handlers.QueueHandler(queue)]
@@ -332,8 +336,8 @@ def _start_worker(root: Path, options: BuildOptions, created: dt.datetime | None
     from .pdf import PdfWriter  # imported here: a build with nothing to do never pays it
 
     _worker.update(
-        root=root, options=options, created=created, content=load_content(root),
-        translators={}, env=make_environment(root / "templates"),
+        root=root, options=options, created=created, content=loaded[0],
+        translators=loaded[1], env=make_environment(root / "templates"),
         writer=PdfWriter(root, options.editions))
 
 
@@ -341,8 +345,7 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
     """Render one brochure in this worker; return its result instead of raising."""
     root, options = _worker["root"], _worker["options"]
     topic = _worker["content"].topic(topic_id)
-    translator = _worker["translators"].get(lang) or load_translator(root, lang)
-    _worker["translators"][lang] = translator
+    translator = _worker["translators"][lang]
     where = f"{lang}/{topic_id}"
     target = output_path(options.out, lang, topic_id, options.draft, options.editions)
     translator.missing.clear()

@@ -22,8 +22,8 @@ from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .build import BuildOptions, build, build_timestamp
-from .catalogs import languages, load_translator
-from .content import load_content
+from .catalogs import Translator, languages, load_translator
+from .content import Content, load_content
 from .errors import BrochureError
 from .render import Language, translate
 
@@ -71,7 +71,9 @@ def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None =
         log.error("release not written: %d of %d brochures failed; %s is unchanged",
                   len(failed), len(results), out)
         return len(failed)
-    entries = [_entry(root, content, r.lang, r.topic, r.path, r.pages) for r in results]
+    translators = {lang: load_translator(root, lang) for lang in langs}
+    entries = [_entry(content, translators[r.lang], r.topic, r.path, r.pages)
+               for r in results]
     manifest = {
         "source_version": source_version(root),
         "created": _created(root),
@@ -129,10 +131,13 @@ def assemble(root: Path, manifest: dict, files: dict[str, Path], out: Path) -> N
         raise
 
 
-def _entry(root: Path, content, lang: str, topic_id: str, path: Path, pages: int) -> dict:
+def _entry(content: Content, translator: Translator, topic_id: str, path: Path,
+           pages: int) -> dict:
     """Describe one released brochure for the manifest."""
     topic = content.topic(topic_id)
-    translator = load_translator(root, lang)
+    lang = translator.lang
+    translator.missing.clear()
+    translator.used.clear()
     for message in topic.messages():
         translate(translator, message)
     language = Language.from_locale(lang, translator.locale)
