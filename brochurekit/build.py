@@ -23,7 +23,7 @@ from html.parser import HTMLParser
 from importlib import metadata
 from pathlib import Path
 
-from .catalogs import Translator, languages, load_translator
+from .catalogs import SOURCE_LANGUAGE, Translator, languages, load_translator
 from .content import SHARED_FILE, Content, Topic, load_content
 from .errors import BrochureError, CatalogError, CatalogErrors
 from .fonts import FONTS_CSS, check_coverage, find_font, font_stacks, stack_for
@@ -50,11 +50,13 @@ class BuildOptions:
     large_print: bool = False  # 16pt body, wider lines
     print_shop: bool = False  # 3 mm bleed, crop marks, fonts embedded in full
     booklet: bool = False  # half-size pages imposed two-up for saddle stitching
+    bilingual: bool = False  # every block in the brochure's language and in English
 
     @property
     def editions(self) -> tuple[str, ...]:
         """Name the editions asked for, as in their stylesheets and file names."""
-        return tuple(name for name, wanted in (("large-print", self.large_print),
+        return tuple(name for name, wanted in (("bilingual", self.bilingual),
+                                               ("large-print", self.large_print),
                                                ("print-shop", self.print_shop),
                                                ("booklet", self.booklet)) if wanted)
 
@@ -130,6 +132,10 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
     content = load_content(root)
     topics = [content.topic(t) for t in options.topics] or list(content.topics)
     translators = _load_translators(root, options.languages or tuple(languages(root)))
+    if options.bilingual and any(t.lang == SOURCE_LANGUAGE for t in translators):
+        log.info("bilingual: skipping %s, the language the brochures are written in",
+                 SOURCE_LANGUAGE)
+        translators = [t for t in translators if t.lang != SOURCE_LANGUAGE]
     created = build_timestamp(root)
     log.info("[1/3] loaded %d topics and %d languages", len(topics), len(translators))
 
@@ -352,7 +358,8 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
     translator.used.clear()
     try:
         html = render_html(_worker["env"], topic, translator, paper_for(root, lang, options),
-                           options.draft, _worker["created"], online_url(root, lang, topic_id))
+                           options.draft, _worker["created"], online_url(root, lang, topic_id),
+                           options.bilingual)
         if not options.draft:
             _release_check(topic, translator, options.threshold)
         text = visible_text(html) + page_label(translator)

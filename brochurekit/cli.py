@@ -123,6 +123,7 @@ def _build(args: argparse.Namespace) -> int:
         large_print=args.large_print,
         print_shop=args.print_shop,
         booklet=args.booklet,
+        bilingual=args.bilingual,
     )
     results = build(args.root, options)
     return EXIT_FAILED if any(r.error for r in results) else EXIT_OK
@@ -212,6 +213,9 @@ def make_parser() -> argparse.ArgumentParser:
             sub.add_argument("--paper", choices=sorted(PAPER_SIZES), default=None,
                              help="paper size (default: each language's, from "
                                   "[tool.brochurekit.paper] in pyproject.toml)")
+            sub.add_argument("--bilingual", action="store_true",
+                             help="bilingual edition: each block in the brochure's "
+                                  "language with English beside it")
             sub.add_argument("--large-print", action="store_true",
                              help="large print edition: 16pt body text, wider line spacing")
             sub.add_argument("--booklet", action="store_true",

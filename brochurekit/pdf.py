@@ -14,7 +14,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pydyf
 from weasyprint import CSS, HTML
+from weasyprint.layout.absolute import AbsolutePlaceholder
+from weasyprint.pdf import tags
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetchingError
 
@@ -69,6 +72,34 @@ class ProjectFetcher(URLFetcher):
         if not any(path.is_relative_to(folder) for folder in self.folders):
             return f"outside the project's {', '.join(ASSET_FOLDERS)} folders"
         return None
+
+
+def _tag_languages() -> None:
+    """Give tagged elements whose HTML has its own `lang` a /Lang, so that a screen reader
+    reads the English half of a bilingual brochure, or English references in an Arabic
+    one, in an English voice. WeasyPrint 70 sets only the document's language: this wraps
+    its (private) tagger, which calls itself through the module; tests/test_accessibility.py
+    fails if an upgrade changes that."""
+    build_box_tree = tags._build_box_tree
+    if getattr(build_box_tree, "marks_languages", False):
+        return
+
+    def with_languages(box, parent, *args):  # noqa: ANN001, ANN202
+        inner = box._box if isinstance(box, AbsolutePlaceholder) else box
+        element = getattr(inner, "element", None)
+        lang = None
+        if element is not None and inner.element_tag != "html":
+            lang = element.get("lang")
+        for child in build_box_tree(box, parent, *args):
+            if lang and "Lang" not in child:
+                child["Lang"] = pydyf.String(lang)
+            yield child
+
+    with_languages.marks_languages = True
+    tags._build_box_tree = with_languages
+
+
+_tag_languages()
 
 
 class _Collect(logging.Handler):

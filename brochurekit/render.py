@@ -72,17 +72,35 @@ def end_sentence(text: str) -> str:
     return text if text.endswith((".", "?", "!")) else f"{text}."
 
 
+class Voice:
+    """The language the template is writing in: the brochure's, or English while it
+    writes the English half of a bilingual brochure (the `pair` macro switches it)."""
+
+    def __init__(self) -> None:
+        self.english = False
+
+    def speak(self, english: bool) -> str:
+        """Switch to English or back; return nothing, so a template can call it inline."""
+        self.english = english
+        return ""
+
+
 def render_html(env: Environment, topic: Topic, translator: Translator, paper: str,
                 draft: bool = False, created: dt.datetime | None = None,
-                online: str | None = None) -> str:
+                online: str | None = None, bilingual: bool = False) -> str:
     """Render one brochure's HTML in the translator's language.
 
     A unit with no translation is shown in English, marked as such, never silently:
     the build decides whether such a brochure may be released (see build.py).
+    A bilingual brochure sets every block in the brochure's language and, beside it,
+    in English.
     """
     language = Language.from_locale(translator.lang, translator.locale)
+    voice = Voice()
 
     def text(context: str | None, message: str) -> Markup:
+        if voice.english:
+            return escape(message)
         found = translator.lookup(context, message)
         if found is not None:
             return escape(found)
@@ -90,11 +108,20 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
 
     env.install_gettext_callables(
         gettext=lambda s: text(None, s),
-        ngettext=lambda s, p, n: escape(translator.ngettext(s, p, n)),
+        ngettext=lambda s, p, n: plural(s, p, n),
         pgettext=text,
-        npgettext=lambda c, s, p, n: escape(translator.ngettext(s, p, n)),
+        npgettext=lambda c, s, p, n: plural(s, p, n),
         newstyle=True,
     )
+    def plural(singular: str, plural: str, n: int) -> Markup:
+        if voice.english:
+            return escape(singular if n == 1 else plural)
+        return escape(translator.ngettext(singular, plural, n))
+
+    def day(value: dt.date) -> str:
+        return format_date(value, format="long", locale="en" if voice.english
+                           else translator.locale)
+
     template = env.get_template("brochure.html.j2")
     return template.render(
         topic=topic,
@@ -105,7 +132,9 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
         reviewed_by=translator.reviewed_by,
         reviewed_on=translator.reviewed_on,
         isolate=lambda name: Markup("<bdi>%s</bdi>") % name,
-        format_date=lambda day: format_date(day, format="long", locale=translator.locale),
+        format_date=day,
+        bilingual=bilingual,
+        speak=voice.speak,
         english_date=lambda day: format_date(day, format="long", locale="en"),
         latin=isolate_english,
         page_css=page_css(translator, language, paper, draft),

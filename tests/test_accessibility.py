@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from pypdf import PdfReader
 
@@ -28,6 +30,24 @@ def structure(reader: PdfReader) -> list[str]:
     return found
 
 
+def structure_languages(reader: PdfReader) -> Counter[str]:
+    """Count the structure elements that set their own language, by language."""
+    found = Counter()
+
+    def walk(node) -> None:
+        node = node.get_object()
+        if not isinstance(node, dict):
+            return
+        if "/Lang" in node and "/S" in node:
+            found[str(node["/Lang"])] += 1
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            walk(kid)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    return found
+
+
 @pytest.mark.parametrize(("lang", "topic"), BROCHURES)
 def test_pdf_is_tagged_with_language_title_headings_and_lists(built, lang, topic):
     reader = PdfReader(built[(lang, topic)].path)
@@ -41,3 +61,10 @@ def test_pdf_is_tagged_with_language_title_headings_and_lists(built, lang, topic
     assert headings[0] == 1 and headings.count(1) == 1
     assert all(b - a <= 1 for a, b in zip(headings, headings[1:], strict=False))  # no skips
     assert {"L", "LI", "LBody", "P", "Sect"} <= set(tags)
+
+
+@pytest.mark.parametrize(("lang", "topic"), [(lang, "treating-anal-cancer")
+                                             for lang in LANGUAGES if lang != "en"])
+def test_english_inside_a_translation_is_tagged_as_english(built, lang, topic):
+    # The references and source titles stay in English: a screen reader must switch voice.
+    assert structure_languages(PdfReader(built[(lang, topic)].path))["en"] >= 2

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from brochurekit.build import BuildOptions, build, paper_for
 from brochurekit.fonts import find_font
-from conftest import ROOT
+from conftest import CONTENT, ROOT
 
 LANGS = ("es", "ar", "zh_Hans")  # Latin, Arabic, Chinese
 BLEED = 3 / 25.4 * 72  # 3 mm in points
@@ -161,3 +161,115 @@ def test_booklets_are_half_size_pages_two_up(booklets, lang):
 
     reader.pages[0].extract_text(visitor_text=visit)
     assert halves[cover] and len("".join(halves[cover])) > len("".join(halves[1 - cover]))
+
+
+@pytest.fixture(scope="module")
+def bilingual(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bilingual")
+    results = build(ROOT, BuildOptions(out=out, languages=LANGS, jobs=2, bilingual=True,
+                                       topics=("stage-4-anal-cancer",)))
+    assert all(r.error is None for r in results), [str(r.error) for r in results]
+    return {r.lang: r for r in results}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_bilingual_has_every_unit_in_both_languages_each_in_its_half(bilingual, translators,
+                                                                     lang):
+    from test_pdf import shows
+
+    from brochurekit.render import translate
+
+    result = bilingual[lang]
+    assert result.path.name == "stage-4-anal-cancer.bilingual.pdf"
+    own, english = half_texts(result.path, lang)
+    for message in CONTENT.topic("stage-4-anal-cancer").messages():
+        where = f"{message.file}:{message.line}"
+        assert shows(english, message.text), f"{where}: not in the English half"
+        assert shows(own, translate(translators[lang], message), lang), \
+            f"{where}: not in the {lang} half"
+    for text in ("Patient information", "Review dates", "Where this information comes from"):
+        assert shows(english, text) and shows(own, translators[lang].gettext(text), lang)
+
+
+def half_texts(path, lang: str) -> tuple[str, str]:
+    """Return the text of the brochure's-language half and of the English half of every
+    page, each joined across pages (a block may run on to the next page), without the
+    running header and footer."""
+    import pypdfium2 as pdfium
+    from test_pdf import squash
+
+    halves = ([], [])
+    document = pdfium.PdfDocument(path)
+    try:
+        for page in document:
+            width, height = page.get_width(), page.get_height()
+            textpage = page.get_textpage()
+            left = textpage.get_text_bounded(0, 45, width / 2, height - 45)
+            right = textpage.get_text_bounded(width / 2, 45, width, height - 45)
+            own, english = (right, left) if lang == "ar" else (left, right)
+            halves[0].append(own)
+            halves[1].append(english)
+    finally:
+        document.close()
+    return squash("".join(halves[0])), squash("".join(halves[1]))
+
+
+def char_centres(page, script: str) -> list[float]:
+    """Return the x centre of each character of a script in the body of a page (not its
+    running header and footer), in points from the left edge."""
+    textpage = page.get_textpage()
+    height = page.get_height()
+    centres = []
+    for index in range(textpage.count_chars()):
+        char = textpage.get_text_range(index, 1)
+        left, bottom, right, top = textpage.get_charbox(index)
+        if 45 < bottom < height - 45 and char_script(char) == script:
+            centres.append((left + right) / 2)
+    return centres
+
+
+def char_script(char: str) -> str | None:
+    import unicodedata
+
+    name = unicodedata.name(char, "")
+    return next((s for s in ("ARABIC", "CJK", "LATIN") if name.startswith(s)), None)
+
+
+@pytest.mark.parametrize("lang", ("ar", "zh_Hans"))
+def test_bilingual_sets_the_language_at_the_inline_start_and_english_beside_it(bilingual,
+                                                                                lang):
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(bilingual[lang].path)
+    try:
+        for page in document:  # up to the back matter, whose lists of sources are English
+            if "Where this information comes from" in page.get_textpage().get_text_range():
+                break
+            middle = page.get_width() / 2
+            own = char_centres(page, "ARABIC" if lang == "ar" else "CJK")
+            assert own, "a page without the brochure's language"
+            # Arabic reads from the right: its half is the right one; Chinese the left.
+            assert all((x > middle) == (lang == "ar") for x in own)
+            latin = char_centres(page, "LATIN")
+            in_english_half = sum((x < middle) == (lang == "ar") for x in latin)
+            assert in_english_half > 0.9 * len(latin)  # the rest: drug names, HPV, 5-FU
+    finally:
+        document.close()
+
+
+def test_bilingual_tags_the_english_half_with_its_language(bilingual):
+    from test_accessibility import structure_languages
+
+    for lang, result in bilingual.items():
+        reader = PdfReader(result.path)
+        assert reader.trailer["/Root"]["/Lang"] == lang.replace("_", "-")
+        languages = structure_languages(reader)
+        assert languages["en"] > 50, lang  # one per English half, at least
+
+
+def test_bilingual_skips_english_and_says_so(tmp_path, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO)
+    assert build(ROOT, BuildOptions(out=tmp_path, languages=("en",), bilingual=True)) == []
+    assert "bilingual: skipping en" in caplog.text
