@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 import pydyf
 from weasyprint import CSS, HTML
+from weasyprint.formatting_structure import boxes
 from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.pdf import tags
 from weasyprint.text.fonts import FontConfiguration
@@ -74,18 +75,31 @@ class ProjectFetcher(URLFetcher):
         return None
 
 
-def _tag_languages() -> None:
-    """Give tagged elements whose HTML has its own `lang` a /Lang, so that a screen reader
-    reads the English half of a bilingual brochure, or English references in an Arabic
-    one, in an English voice. WeasyPrint 70 sets only the document's language: this wraps
-    its (private) tagger, which calls itself through the module; tests/test_accessibility.py
-    fails if an upgrade changes that."""
+TABLE_TAGS = ("table", "thead", "tbody", "tfoot", "tr")
+TABLE_PARTS = (boxes.TableBox, boxes.TableRowGroupBox, boxes.TableRowBox)
+
+
+def _improve_tags() -> None:
+    """Wrap WeasyPrint 70's (private) tagger, which calls itself through its module, to:
+
+    - give an element whose HTML has its own `lang` a /Lang, so that a screen reader reads
+      the English half of a bilingual brochure, or English references in an Arabic one,
+      in an English voice (WeasyPrint sets only the document's language);
+    - tag a block laid out as a table (the halves of a bilingual block) once, as what it
+      is, not once more for each of the table, row group and row boxes it makes.
+
+    tests/test_accessibility.py and tests/test_editions.py fail if an upgrade changes this.
+    """
     build_box_tree = tags._build_box_tree
-    if getattr(build_box_tree, "marks_languages", False):
+    if getattr(build_box_tree, "improved", False):
         return
 
-    def with_languages(box, parent, *args):  # noqa: ANN001, ANN202
+    def improved(box, parent, *args):  # noqa: ANN001, ANN202
         inner = box._box if isinstance(box, AbsolutePlaceholder) else box
+        if isinstance(inner, TABLE_PARTS) and inner.element_tag not in TABLE_TAGS:
+            for child in inner.children:
+                yield from improved(child, parent, *args)
+            return
         element = getattr(inner, "element", None)
         lang = None
         if element is not None and inner.element_tag != "html":
@@ -95,11 +109,11 @@ def _tag_languages() -> None:
                 child["Lang"] = pydyf.String(lang)
             yield child
 
-    with_languages.marks_languages = True
-    tags._build_box_tree = with_languages
+    improved.improved = True
+    tags._build_box_tree = improved
 
 
-_tag_languages()
+_improve_tags()
 
 
 class _Collect(logging.Handler):

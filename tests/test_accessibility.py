@@ -50,7 +50,11 @@ def structure_languages(reader: PdfReader) -> Counter[str]:
 
 @pytest.mark.parametrize(("lang", "topic"), BROCHURES)
 def test_pdf_is_tagged_with_language_title_headings_and_lists(built, lang, topic):
-    reader = PdfReader(built[(lang, topic)].path)
+    assert_accessible(PdfReader(built[(lang, topic)].path), lang)
+
+
+def assert_accessible(reader: PdfReader, lang: str) -> None:
+    """Check a PDF is tagged for PDF/UA: language, title, one H1, headings, lists."""
     catalog = reader.trailer["/Root"]
     assert bool(catalog["/MarkInfo"]["/Marked"])
     assert bool(catalog["/ViewerPreferences"]["/DisplayDocTitle"])
