@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 import pydyf
 from weasyprint import CSS, HTML
+from weasyprint.document import Document
 from weasyprint.formatting_structure import boxes
 from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.pdf import tags
@@ -170,16 +171,20 @@ class PdfWriter:
         write_atomically(target, data)
         return pages
 
+    def layout(self, html: str) -> Document:
+        """Lay `html` out in pages, with the project's stylesheets and fetcher."""
+        return HTML(
+            string=html, base_url=self.root.as_uri() + "/", url_fetcher=self.fetcher
+        ).render(
+            stylesheets=self.stylesheets, font_config=self.font_config, cache=self.cache,
+            pdf_variant=PDF_VARIANT,
+        )
+
     def render(self, html: str, where: str) -> tuple[bytes, int]:
         """Return `html` as PDF bytes and its page count, or raise RenderError."""
         self.fetcher.refused.clear()
         with _weasyprint_warnings() as warnings:
-            document = HTML(
-                string=html, base_url=self.root.as_uri() + "/", url_fetcher=self.fetcher
-            ).render(
-                stylesheets=self.stylesheets, font_config=self.font_config, cache=self.cache,
-                pdf_variant=PDF_VARIANT,
-            )
+            document = self.layout(html)
             data = document.write_pdf(pdf_variant=PDF_VARIANT, full_fonts=self.full_fonts)
         if self.fetcher.refused:
             raise RenderError(f"refused to fetch: {', '.join(self.fetcher.refused)}", where)

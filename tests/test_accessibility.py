@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, replace
 
 import pytest
 from pypdf import PdfReader
+from tinycss2.color4 import parse_color
+from weasyprint.formatting_structure import boxes
 
-from conftest import LANGUAGES, TOPICS
+from brochurekit.pdf import PdfWriter
+from brochurekit.render import make_environment, render_html
+from conftest import CONTENT, LANGUAGES, ROOT, TOPICS
 
 BROCHURES = [(lang, topic) for lang in LANGUAGES for topic in TOPICS]
 
@@ -72,3 +77,104 @@ def assert_accessible(reader: PdfReader, lang: str) -> None:
 def test_english_inside_a_translation_is_tagged_as_english(built, lang, topic):
     # The references and source titles stay in English: a screen reader must switch voice.
     assert structure_languages(PdfReader(built[(lang, topic)].path))["en"] >= 2
+
+
+# --- Contrast and type size, on the laid-out pages ------------------------------------
+
+WHITE = parse_color("white")  # the paper, where no background is painted
+AA_BODY, AA_LARGE = 4.5, 3.0  # WCAG 2.x AA contrast ratios
+PT = 4 / 3  # CSS pixels per point
+
+LAYOUTS = [  # (language, editions, draft): each script, each edition, a draft with gaps
+    ("es", (), True),
+    ("ar", (), False),
+    ("zh_Hans", ("print-shop",), False),
+    ("ar", ("bilingual",), False),
+    ("fr", ("large-print",), False),
+    ("en", ("booklet",), False),
+]
+
+
+def luminance(color) -> float:
+    """Return a colour's WCAG relative luminance."""
+    def channel(value: float) -> float:
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (channel(c) for c in color.to("srgb").coordinates)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast(one, other) -> float:
+    """Return the WCAG contrast ratio of two colours, from 1 to 21."""
+    light, dark = sorted((luminance(one), luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A run of text as laid out: its colours, size, weight and where it sits."""
+
+    text: str
+    color: object
+    background: object
+    size: float  # points
+    bold: bool
+    body: bool  # in the sections, the review dates or the disclaimer: what patients read
+
+
+def drawn_text(box, background=WHITE, body=False):
+    """Yield every run of text under a box with the background it is drawn on."""
+    paint = box.style["background_color"]
+    if paint.alpha:
+        assert paint.alpha == 1, f"translucent background behind {box!r}: blend it here"
+        background = paint
+    element = box.element if box.element_tag else None
+    if element is not None and (box.element_tag == "main" or element.get("id") == "disclaimer"
+                                or "review" in (element.get("class") or "").split()):
+        body = True
+    if isinstance(box, boxes.TextBox) and box.text.strip():
+        yield Drawn(box.text, box.style["color"], background, box.style["font_size"] / PT,
+                    box.style["font_weight"] >= 600, body)
+    for child in getattr(box, "children", ()):
+        yield from drawn_text(child, background, body)
+
+
+@pytest.fixture(scope="module", params=LAYOUTS, ids=lambda case: "-".join(
+    (case[0], *case[1], *(("draft",) if case[2] else ()))))
+def laid_out(request, translators):
+    """Lay out one brochure (no PDF) and return every run of text on its pages."""
+    lang, editions, draft = request.param
+    translator = translators[lang]
+    if draft:  # every other unit untranslated: the draft shows them highlighted
+        kept = dict(list(translator.entries.items())[::2])
+        translator = replace(translator, entries=kept, missing=set(), used=set())
+    html = render_html(make_environment(ROOT / "templates"),
+                       CONTENT.topic("treating-advanced-cancer"), translator,
+                       "a5" if "booklet" in editions else "letter", draft=draft)
+    document = PdfWriter(ROOT, editions).layout(html)
+    runs = [run for page in document.pages for run in drawn_text(page._page_box)]
+    return request.param, runs
+
+
+def test_text_contrast_meets_wcag_aa(laid_out):
+    case, runs = laid_out
+    (lang, editions, draft) = case
+    assert len(runs) > 100
+    painted = {run.background.coordinates for run in runs} - {WHITE.coordinates}
+    assert painted  # the notice, and the cover band, highlights or DRAFT mark below
+    if draft:
+        assert any("DRAFT" in run.text for run in runs)
+        assert (1.0, 0.953, 0.690) in {tuple(round(c, 3) for c in b) for b in painted}
+    for run in runs:
+        large = run.size >= 18 or (run.bold and run.size >= 14)
+        ratio = contrast(run.color, run.background)
+        assert ratio >= (AA_LARGE if large else AA_BODY), (case, run.text, round(ratio, 2))
+
+
+def test_body_text_is_at_least_11pt_and_16pt_in_large_print(laid_out):
+    (lang, editions, draft), runs = laid_out
+    smallest = 16 if "large-print" in editions else 11
+    body = [run for run in runs if run.body]
+    assert len(body) > 50
+    assert min(run.size for run in body) >= smallest, [
+        (run.text, run.size) for run in body if run.size < smallest][:3]
