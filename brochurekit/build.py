@@ -223,6 +223,8 @@ def build_timestamp(root: Path) -> dt.datetime | None:
         raise BrochureError(f"SOURCE_DATE_EPOCH must be whole seconds, got {epoch!r}") from None
 
 
+# This package's own code: a change to it (say, in a checkout) rebuilds every brochure.
+CODE = tuple(sorted(Path(__file__).parent.glob("*.py")))
 TOOLS = ("brochurekit", "weasyprint", "pydyf", "fonttools", "babel", "jinja2", "pyyaml")
 
 
@@ -230,13 +232,14 @@ def input_hash(root: Path, topic: Topic, translator: Translator, options: BuildO
                created: dt.datetime | None) -> str:
     """Hash everything a brochure's PDF depends on: when it is unchanged, so is the PDF."""
     digest = hashlib.sha256()
-    files = [root / topic.file, root / "brochures" / SHARED_FILE,
+    files = [*CODE, root / topic.file, root / "brochures" / SHARED_FILE,
              *sorted((root / "templates").glob("*.j2")),
              *sorted((root / "styles").glob("**/*.css"))]
     if translator.file:
         files.append(root / translator.file)
     for path in files:
-        digest.update(f"{path.relative_to(root)}\0".encode() + path.read_bytes())
+        name = path.name if path in CODE else path.relative_to(root)
+        digest.update(f"{name}\0".encode() + path.read_bytes())
     for family in stack_for(font_stacks(root / FONTS_CSS), translator.lang):
         font = Path(find_font(family).path).stat()
         digest.update(f"{family}|{font.st_size}|{font.st_mtime_ns}".encode())

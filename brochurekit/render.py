@@ -103,7 +103,7 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
             return escape(message)
         found = translator.lookup(context, message)
         if found is not None:
-            return escape(found)
+            return isolate_latin(found) if language.direction == "rtl" else escape(found)
         return Markup('<span class="untranslated" lang="en" dir="ltr">%s</span>') % message
 
     env.install_gettext_callables(
@@ -150,6 +150,18 @@ def qr_code(url: str) -> str:
     import segno
 
     return segno.make(url, error="m").png_data_uri(scale=4, border=2)
+
+
+# A Latin term joined to digits by a hyphen, slash or point (5-FU, I-131): inside
+# right-to-left text the bidi algorithm would show "5-FU" as "FU-5".
+LATIN_TERM = re.compile(r"([0-9A-Za-z]+(?:[-./+][0-9A-Za-z]+)+)")
+
+
+def isolate_latin(text: str) -> Markup:
+    """Escape a right-to-left translation, isolating its Latin terms left-to-right."""
+    parts = LATIN_TERM.split(text)
+    return Markup("").join(Markup('<bdi dir="ltr">%s</bdi>') % part if i % 2 else escape(part)
+                           for i, part in enumerate(parts))
 
 
 def isolate_english(text: str) -> Markup:

@@ -56,6 +56,20 @@ def test_one_catalog_rebuilds_its_language_and_a_style_rebuilds_all(project, tmp
     assert all(r.fresh for r in build(project, options))
 
 
+def test_a_change_to_the_code_rebuilds_everything(project, tmp_path, monkeypatch):
+    import brochurekit.build
+
+    options = BuildOptions(out=tmp_path / "out", languages=("es",),
+                           topics=("stage-4-anal-cancer",))
+    code = tmp_path / "render.py"
+    code.write_text("# version 1\n")
+    monkeypatch.setattr(brochurekit.build, "CODE", (code,))
+    build(project, options)
+    assert not any(r.fresh for r in build(project, options))
+    code.write_text("# version 2\n")
+    assert all(r.fresh for r in build(project, options))
+
+
 def test_a_failed_brochure_is_retried_and_the_others_kept(project, tmp_path):
     options = BuildOptions(out=tmp_path / "out", languages=ONE_LANGUAGE, jobs=2)
     build(project, options)

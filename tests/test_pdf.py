@@ -145,3 +145,27 @@ def test_pdf_embeds_only_the_language_fonts(pdfs, lang, topic):
     used = {name: family_of(name, stack) for name in embedded}
     assert None not in used.values(), f"fonts outside the stack {stack}: {used}"
     assert stack[0] in used.values()
+
+
+@pytest.mark.parametrize("topic", ["stage-4-anal-cancer", "treating-anal-cancer"])
+def test_latin_terms_inside_arabic_read_left_to_right(built, topic):
+    """"5-FU" in an Arabic sentence must show as 5-FU, never FU-5 (a wrong drug name)."""
+    document = pdfium.PdfDocument(built[("ar", topic)].path)
+    try:
+        found = 0
+        for page in document:
+            textpage = page.get_textpage()
+            chars = [(textpage.get_text_range(i, 1), textpage.get_charbox(i))
+                     for i in range(textpage.count_chars())]
+            for (char, box), (after, next_box) in zip(chars, chars[1:], strict=False):
+                if char + after != "FU":
+                    continue
+                left, bottom, right = box[0], box[1], next_box[2]
+                fives = [b for c, b in chars if c == "5" and abs(b[1] - bottom) < 2
+                         and (abs(b[2] - left) < 12 or abs(b[0] - right) < 12)]
+                assert fives, "no 5 beside FU"
+                assert all(five[2] <= left for five in fives), "shows FU-5"
+                found += 1
+    finally:
+        document.close()
+    assert found

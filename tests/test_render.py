@@ -39,6 +39,18 @@ def test_translations_are_text_never_markup():
     assert html.count("&lt;img") > 50
 
 
+def test_right_to_left_translations_isolate_latin_terms_and_stay_text():
+    real = load_translator(ROOT, "ar")
+    hostile = Translator("ar", real.locale, {key: f"{PAYLOAD} دواء 5-FU و I-131 <b>x</b>"
+                                            for key in real.entries}, real.file)
+    hostile.entries[("page footer", "Page %(page)s of %(pages)s")] = "%(page)s %(pages)s"
+    html = render_html(ENV, TOPIC, hostile, "a4")
+    assert "<script" not in html and "<b>" not in html and "&lt;script&gt;" in html
+    # Without isolation, bidi shows "5-FU" inside Arabic as "FU-5".
+    assert html.count('<bdi dir="ltr">5-FU</bdi>') > 50
+    assert '<bdi dir="ltr">I-131</bdi>' in html
+
+
 def test_page_footer_translation_cannot_escape_its_css_string():
     translator = load_translator(ROOT, "fr")
     key = ("page footer", "Page %(page)s of %(pages)s")
