@@ -106,17 +106,18 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
             return isolate_latin(found) if language.direction == "rtl" else escape(found)
         return Markup('<span class="untranslated" lang="en" dir="ltr">%s</span>') % message
 
-    env.install_gettext_callables(
-        gettext=lambda s: text(None, s),
-        ngettext=lambda s, p, n: plural(s, p, n),
-        pgettext=text,
-        npgettext=lambda c, s, p, n: plural(s, p, n),
-        newstyle=True,
-    )
-    def plural(singular: str, plural: str, n: int) -> Markup:
+    def counted(singular: str, plural: str, n: int) -> Markup:
         if voice.english:
             return escape(singular if n == 1 else plural)
         return escape(translator.ngettext(singular, plural, n))
+
+    env.install_gettext_callables(
+        gettext=lambda s: text(None, s),
+        ngettext=counted,
+        pgettext=text,
+        npgettext=lambda c, s, p, n: counted(s, p, n),
+        newstyle=True,
+    )
 
     def day(value: dt.date) -> str:
         return format_date(value, format="long", locale="en" if voice.english
