@@ -1,4 +1,5 @@
-"""Check the catalogs and the English source: completeness, quality, readability, dates.
+"""Check the catalogs and the English source: completeness, quality, readability, dates,
+and, given the source pages, word runs copied from them.
 
 Each problem is a `Finding` with the file and line of the entry, a rule name and a short
 reason, in the spirit of translate-toolkit's pofilter and Weblate's checks. Errors fail
@@ -18,6 +19,8 @@ from babel.messages.catalog import Catalog, Message
 
 from .catalogs import catalog_path, languages, read_catalog, template_path
 from .content import Content, Topic
+from .content import Message as Unit
+from .originality import DEFAULT_WORDS, SourcePage, shared_passages
 
 READING_GRADE = 8.0  # plain language: school grade 8 or below
 SOURCE_MAX_AGE_YEARS = 5
@@ -83,6 +86,7 @@ class Report:
     obsolete: dict[str, int] = field(default_factory=dict)
     readability: dict[str, float] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    shared_words: int | None = None  # the run length compared with the source pages, if any
 
     def failed(self, strict: bool) -> bool:
         """Say whether a rule failed: any error, or any warning when strict."""
@@ -99,10 +103,13 @@ class Report:
         }
 
 
-def check(root: Path, content: Content, threshold: float, today: dt.date) -> Report:
+def check(root: Path, content: Content, threshold: float, today: dt.date,
+          sources: tuple[SourcePage, ...] = (), words: int = DEFAULT_WORDS) -> Report:
     """Check every catalog against the template, and the English content itself."""
     report = Report()
     check_source(content, today, report)
+    if sources:
+        check_originality(content, sources, words, report)
     template = read_catalog(template_path(root), root)
     units = _units_by_topic(content, template)
     for lang in languages(root)[1:]:
@@ -236,6 +243,23 @@ def check_source(content: Content, today: dt.date, report: Report) -> None:
                     "warning", "source-age", topic.file, None,
                     f"source {source.id!r} was last revised on {source.revised.isoformat()}, "
                     f"over {SOURCE_MAX_AGE_YEARS} years ago"))
+
+
+def check_originality(content: Content, sources: tuple[SourcePage, ...], words: int,
+                      report: Report) -> None:
+    """Warn of each run of `words` or more words a unit shares with the source pages."""
+    report.shared_words = words
+    for passage in shared_passages(_printed_units(content), sources, words):
+        report.findings.append(Finding(
+            "warning", "originality", passage.file, passage.line,
+            f"{passage.words} words shared with {', '.join(passage.sources)}: "
+            f'"{passage.quote}"'))
+
+
+def _printed_units(content: Content) -> list[Unit]:
+    """Return every unit the topics print, once each although shared blocks recur."""
+    units = {(m.file, m.line, m.text): m for topic in content.topics for m in topic.messages()}
+    return list(units.values())
 
 
 def reading_grade(topic: Topic) -> float:

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from . import catalogs, fonts
+from . import catalogs, fonts, originality
 from .build import BuildOptions, build
 from .content import load_content
 from .errors import BrochureError
@@ -80,7 +80,9 @@ def _serve(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     """Report translation progress and problems; exit 1 if a rule fails."""
     from . import checks
-    report = checks.check(args.root, load_content(args.root), args.threshold, args.today)
+    sources = originality.load_sources(args.sources) if args.sources else ()
+    report = checks.check(args.root, load_content(args.root), args.threshold, args.today,
+                          sources, args.words)
     if args.json:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
@@ -104,9 +106,24 @@ def format_report(report) -> str:  # noqa: ANN001
     lines.append("reading grade (Flesch-Kincaid, target 8 or below): " + ", ".join(
         f"{topic} {grade:.1f}" for topic, grade in report.readability.items()))
     lines.extend(str(finding) for finding in report.findings)
+    if report.shared_words is not None:
+        shared = sum(f.rule == "originality" for f in report.findings)
+        lines.append(f"{shared} passages share {report.shared_words}+ words with the sources")
     errors = sum(f.level == "error" for f in report.findings)
     lines.append(f"{errors} errors, {len(report.findings) - errors} warnings")
     return "\n".join(lines)
+
+
+def _run_length(value: str) -> int:
+    """Parse --words: a whole number, at least the shortest run worth comparing."""
+    try:
+        words = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if words < originality.MIN_WORDS:
+        raise argparse.ArgumentTypeError(
+            f"must be {originality.MIN_WORDS} or more, got {words}")
+    return words
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -207,6 +224,13 @@ def make_parser() -> argparse.ArgumentParser:
                              help="percent of a topic a language must translate to pass")
             sub.add_argument("--today", type=dt.date.fromisoformat, default=dt.date.today(),
                              help="the date review dates are checked against (YYYY-MM-DD)")
+            sub.add_argument("--sources", type=Path, metavar="DIR",
+                             help="folder of source pages (*.txt): warn of each passage of "
+                                  "the English that shares a run of words with one")
+            sub.add_argument("--words", type=_run_length, metavar="N",
+                             default=originality.DEFAULT_WORDS,
+                             help="with --sources: report runs of N or more shared words "
+                                  f"(N at least {originality.MIN_WORDS})")
         if name == "build":
             sub.add_argument("--out", type=Path, default=Path("dist"),
                              help="output folder; PDFs go to OUT/<lang>/<topic>.pdf")
