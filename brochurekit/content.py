@@ -32,8 +32,24 @@ COMMENTS = {
     "paragraph": "Paragraph.",
     "bullets": "Item of a bulleted list.",
     "questions": "A question the patient can ask the care team. Keep it a question.",
+    "key-message": "Key message, in the box under the title: one of the two or three things "
+                   "the reader must leave with.",
+    "key-point": "Item of 'Key points to remember' at the end of the brochure.",
+    "alert-heading": "Heading of a warning box: when to call the care team at once.",
+    "alert": "Item of a warning box: a sign to report to the care team at once.",
+    "figure-caption": "Caption printed under a figure.",
+    "figure-alt": "Text alternative of a figure, read aloud by screen readers in place of "
+                  "the drawing: say what the figure shows, in full sentences.",
+    "figure-label": "Short label inside a figure (column, row, box or legend): keep it short, "
+                    "it sits in a narrow box.",
 }
-BLOCK_KINDS = ("paragraph", "subheading", "bullets", "questions")
+BLOCK_KINDS = ("paragraph", "subheading", "bullets", "questions", "alert", "figure")
+FIGURE_TYPES = ("timeline", "flow", "cards")
+MAX_QUESTIONS = 7  # a group of questions a reader can take in at once
+KEY_MESSAGES = (2, 3)  # the box under the title holds two or three sentences
+KEY_POINTS = (3, 5)  # "Key points to remember": three to five bullets
+# In a timeline row, one character per column: given, may be given, nothing.
+TIMELINE_MARKS = {"x": "given", "~": "maybe", ".": "none"}
 
 
 @dataclass(frozen=True)
@@ -53,11 +69,59 @@ class Message:
 
 
 @dataclass(frozen=True)
+class FigureRow:
+    """A row of a figure: a timeline track, a flow of steps, or a card."""
+
+    label: Message | None  # timeline: the track; cards: the card's title
+    cells: tuple[Message, ...] = ()  # flow: one step per column; cards: the card's text
+    pattern: str = ""  # timeline: one mark per column (see TIMELINE_MARKS)
+
+    def messages(self) -> Iterator[Message]:
+        """Yield the row's label, then its cells."""
+        if self.label:
+            yield self.label
+        yield from self.cells
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A diagram drawn by the templates from data: every word in it is a unit."""
+
+    type: str
+    caption: Message
+    alt: Message
+    columns: tuple[Message, ...]
+    rows: tuple[FigureRow, ...]
+    legend: tuple[tuple[str, Message], ...] = ()  # timeline: (mark, meaning)
+
+    def messages(self) -> Iterator[Message]:
+        """Yield every unit of the figure, in reading order."""
+        yield from self.columns
+        for row in self.rows:
+            yield from row.messages()
+        for _, meaning in self.legend:
+            yield meaning
+        yield self.caption
+        yield self.alt
+
+
+@dataclass(frozen=True)
 class Block:
-    """A paragraph, a subheading, or a list of bullets or questions."""
+    """A paragraph, a subheading, a list of bullets or questions, a warning box
+    (an alert: heading and items) or a figure."""
 
     kind: str
     items: tuple[Message, ...]
+    heading: Message | None = None
+    figure: Figure | None = None
+
+    def messages(self) -> Iterator[Message]:
+        """Yield the block's units, in reading order."""
+        if self.heading:
+            yield self.heading
+        yield from self.items
+        if self.figure:
+            yield from self.figure.messages()
 
 
 @dataclass(frozen=True)
@@ -74,7 +138,7 @@ class Section:
         """Yield the heading, then every unit of every block."""
         yield self.heading
         for block in self.blocks:
-            yield from block.items
+            yield from block.messages()
 
 
 @dataclass(frozen=True)
@@ -141,6 +205,8 @@ class Topic:
     sections: tuple[Section, ...]
     disclaimer: Section
     page_budget: int | None = None  # pages the standard edition should fit in
+    key_messages: tuple[Message, ...] = ()  # the box under the title
+    key_points: tuple[Message, ...] = ()  # "Key points to remember", at the end
 
     def messages(self) -> Iterator[Message]:
         """Yield every unit the brochure prints, in reading order."""
@@ -148,8 +214,11 @@ class Topic:
         yield self.summary
         if self.notice:
             yield self.notice
-        for section in (*self.sections, self.disclaimer):
+        yield from self.key_messages
+        for section in self.sections:
             yield from section.messages()
+        yield from self.key_points
+        yield from self.disclaimer.messages()
 
 
 # --- YAML with line numbers ----------------------------------------------------------
@@ -395,14 +464,105 @@ def _block(read: _Reader, node: Node, where: str, context: str) -> Block:
     if len(m) != 1:
         raise read.fail(node, where, f"a block has exactly one of: {', '.join(BLOCK_KINDS)}")
     ((kind, value),) = m.items()
+    where = f"{where}.{kind}"
     if kind in ("paragraph", "subheading"):
-        return Block(kind, (_message(read, value, f"{where}.{kind}", context, kind),))
-    items = read.sequence(value, f"{where}.{kind}")
-    if not items:
-        raise read.fail(value, f"{where}.{kind}", "a list needs at least one item")
-    return Block(kind, tuple(
-        _message(read, item, f"{where}.{kind}[{i}]", context, kind) for i, item in enumerate(items)
-    ))
+        return Block(kind, (_message(read, value, where, context, kind),))
+    if kind == "alert":
+        alert = read.mapping(value, where, ("heading", "items"))
+        return Block(kind, _messages(read, alert["items"], f"{where}.items", context, "alert"),
+                     heading=_message(read, alert["heading"], f"{where}.heading", context,
+                                      "alert-heading"))
+    if kind == "figure":
+        return Block(kind, (), figure=_figure(read, value, where, context))
+    items = _messages(read, value, where, context, kind)
+    if kind == "questions" and len(items) > MAX_QUESTIONS:
+        raise read.fail(value, where, f"{len(items)} questions in one group: split them into "
+                        f"groups of {MAX_QUESTIONS} or fewer, each under its own subheading")
+    return Block(kind, items)
+
+
+def _messages(read: _Reader, node: Node, where: str, context: str, kind: str,
+              count: tuple[int, int] | None = None) -> tuple[Message, ...]:
+    """Return a list of units, at least one (or as many as `count` allows)."""
+    items = read.sequence(node, where)
+    low, high = count or (1, None)
+    if len(items) < low or (high is not None and len(items) > high):
+        wanted = f"{low} to {high}" if high is not None else f"at least {low}"
+        raise read.fail(node, where, f"expected {wanted} items, got {len(items)}")
+    return tuple(_message(read, item, f"{where}[{i}]", context, kind)
+                 for i, item in enumerate(items))
+
+
+_FIGURE_KEYS = {"timeline": ("columns", "rows", "legend"), "flow": ("columns", "rows"),
+                "cards": ("cards",)}
+
+
+def _figure(read: _Reader, node: Node, where: str, context: str) -> Figure:
+    """Parse a figure: its type, caption, text alternative and the data it is drawn from."""
+    head = read.mapping(node, where, ("type",), ("caption", "alt", "columns", "rows", "legend",
+                                                 "cards"))
+    kind = read.text(head["type"], f"{where}.type")
+    if kind not in FIGURE_TYPES:
+        raise read.fail(head["type"], f"{where}.type",
+                        f"unknown figure type {kind!r} (known: {', '.join(FIGURE_TYPES)})")
+    m = read.mapping(node, where, ("type", "caption", "alt", *_FIGURE_KEYS[kind]))
+    caption = _message(read, m["caption"], f"{where}.caption", context, "figure-caption")
+    alt = _message(read, m["alt"], f"{where}.alt", context, "figure-alt")
+    if kind == "cards":
+        cards = tuple(_card(read, item, f"{where}.cards[{i}]", context)
+                      for i, item in enumerate(read.sequence(m["cards"], f"{where}.cards")))
+        if not 2 <= len(cards) <= 5:
+            raise read.fail(m["cards"], f"{where}.cards", f"expected 2 to 5 cards, got {len(cards)}")
+        return Figure(kind, caption, alt, (), cards)
+    columns = _messages(read, m["columns"], f"{where}.columns", context, "figure-label", (2, 9))
+    rows_node = m["rows"]
+    rows = tuple(
+        _timeline_row(read, item, f"{where}.rows[{i}]", context, len(columns)) if kind == "timeline"
+        else _flow_row(read, item, f"{where}.rows[{i}]", context, len(columns))
+        for i, item in enumerate(read.sequence(rows_node, f"{where}.rows")))
+    if not rows:
+        raise read.fail(rows_node, f"{where}.rows", "a figure needs at least one row")
+    legend = _legend(read, m["legend"], f"{where}.legend", context, rows) if "legend" in m else ()
+    return Figure(kind, caption, alt, columns, rows, legend)
+
+
+def _card(read: _Reader, node: Node, where: str, context: str) -> FigureRow:
+    m = read.mapping(node, where, ("title", "text"))
+    return FigureRow(_message(read, m["title"], f"{where}.title", context, "figure-label"),
+                     (_message(read, m["text"], f"{where}.text", context, "figure-label"),))
+
+
+def _timeline_row(read: _Reader, node: Node, where: str, context: str,
+                  width: int) -> FigureRow:
+    m = read.mapping(node, where, ("label", "pattern"))
+    pattern = read.text(m["pattern"], f"{where}.pattern")
+    if len(pattern) != width or set(pattern) - set(TIMELINE_MARKS):
+        marks = ", ".join(f"{mark!r} {meaning}" for mark, meaning in TIMELINE_MARKS.items())
+        raise read.fail(m["pattern"], f"{where}.pattern",
+                        f"expected one mark per column ({width}) from: {marks}; got {pattern!r}")
+    return FigureRow(_message(read, m["label"], f"{where}.label", context, "figure-label"),
+                     pattern=pattern)
+
+
+def _flow_row(read: _Reader, node: Node, where: str, context: str, width: int) -> FigureRow:
+    cells = _messages(read, node, where, context, "figure-label", (width, width))
+    return FigureRow(None, cells)
+
+
+def _legend(read: _Reader, node: Node, where: str, context: str,
+            rows: tuple[FigureRow, ...]) -> tuple[tuple[str, Message], ...]:
+    """Return the meaning of each timeline mark used, keyed by mark."""
+    m = read.keyed(node, where, read.text, "mark")
+    legend = []
+    for mark, value in m.items():
+        if mark not in TIMELINE_MARKS or mark == ".":
+            raise read.fail(value, where, f"unknown mark {mark!r} (a legend explains x and ~)")
+        legend.append((mark, _message(read, value, f"{where}.{mark}", context, "figure-label")))
+    used = {mark for row in rows for mark in row.pattern} - {"."}
+    missing = used - {mark for mark, _ in legend}
+    if missing:
+        raise read.fail(node, where, f"the legend must explain the marks {sorted(missing)}")
+    return tuple(legend)
 
 
 def _message(read: _Reader, node: Node, where: str, context: str, kind: str) -> Message:
@@ -412,7 +572,7 @@ def _message(read: _Reader, node: Node, where: str, context: str, kind: str) -> 
 # --- Topic files ---------------------------------------------------------------------
 
 _TOPIC_REQUIRED = ("id", "title", "summary", "sources", "review", "references", "sections")
-_TOPIC_OPTIONAL = ("scope", "notice", "page_budget")
+_TOPIC_OPTIONAL = ("scope", "notice", "page_budget", "key_messages", "key_points")
 
 
 @dataclass(frozen=True)
@@ -429,6 +589,20 @@ class _TopicDraft:
     review: Review
     sections: tuple[Section | tuple[str, Node], ...]
     page_budget: int | None = None
+    key_messages: tuple[Message, ...] = ()
+    key_points: tuple[Message, ...] = ()
+
+    def messages(self) -> Iterator[Message]:
+        """Yield the topic's own units (shared blocks are in the shared file)."""
+        yield self.title
+        yield self.summary
+        if self.notice:
+            yield self.notice
+        yield from self.key_messages
+        for section in self.sections:
+            if isinstance(section, Section):
+                yield from section.messages()
+        yield from self.key_points
 
 
 def parse_topic(stream: IO[str] | str, file: str) -> _TopicDraft:
@@ -459,6 +633,12 @@ def parse_topic(stream: IO[str] | str, file: str) -> _TopicDraft:
         scope=read.slug(m["scope"], "scope") if "scope" in m else "anal-cancer",
         review=Review(last, due),
         page_budget=_page_budget(read, m),
+        key_messages=_messages(read, m["key_messages"], "key_messages",
+                               f"{topic_id}/key-messages", "key-message", KEY_MESSAGES)
+        if "key_messages" in m else (),
+        key_points=_messages(read, m["key_points"], "key_points", f"{topic_id}/key-points",
+                             "key-point", KEY_POINTS)
+        if "key_points" in m else (),
         sections=tuple(
             _topic_section(read, node, f"sections[{i}]", topic_id)
             for i, node in enumerate(section_nodes)
@@ -522,6 +702,8 @@ def resolve_topic(draft: _TopicDraft, shared: Shared) -> Topic:
         sections=tuple(sections),
         disclaimer=shared.blocks["disclaimer"],
         page_budget=draft.page_budget,
+        key_messages=draft.key_messages,
+        key_points=draft.key_points,
     )
 
 

@@ -34,11 +34,4 @@ def _messages(text: str, name: str) -> Iterator[Message]:
         for block in parse_shared(text, name).blocks.values():
             yield from block.messages()
         return
-    draft = parse_topic(text, name)
-    yield draft.title
-    yield draft.summary
-    if draft.notice:
-        yield draft.notice
-    for section in draft.sections:
-        if not isinstance(section, tuple):  # shared blocks are extracted from their file
-            yield from section.messages()
+    yield from parse_topic(text, name).messages()

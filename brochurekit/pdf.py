@@ -76,6 +76,7 @@ class ProjectFetcher(URLFetcher):
         return None
 
 
+FIGURE_ALT = "data-alt"  # the text alternative of a diagram drawn with HTML and CSS
 TABLE_TAGS = ("table", "thead", "tbody", "tfoot", "tr")
 TABLE_PARTS = (boxes.TableBox, boxes.TableRowGroupBox, boxes.TableRowBox)
 
@@ -87,7 +88,10 @@ def _improve_tags() -> None:
       the English half of a bilingual brochure, or English references in an Arabic one,
       in an English voice (WeasyPrint sets only the document's language);
     - tag a block laid out as a table (the halves of a bilingual block) once, as what it
-      is, not once more for each of the table, row group and row boxes it makes.
+      is, not once more for each of the table, row group and row boxes it makes;
+    - tag a diagram drawn with HTML and CSS (a `<div data-alt="...">`, see the figures in
+      templates/brochure.html.j2) as a Figure whose /Alt is that text: WeasyPrint makes
+      Figures only of images and SVG.
 
     tests/test_accessibility.py and tests/test_editions.py fail if an upgrade changes this.
     """
@@ -102,10 +106,15 @@ def _improve_tags() -> None:
                 yield from improved(child, parent, *args)
             return
         element = getattr(inner, "element", None)
-        lang = None
+        lang = alt = None
         if element is not None and inner.element_tag != "html":
             lang = element.get("lang")
+            alt = element.get(FIGURE_ALT)
         for child in build_box_tree(box, parent, *args):
+            if alt is not None and child.get("S") == "/Div":
+                child["S"] = "/Figure"
+                child["Alt"] = pydyf.String(alt)
+                alt = None  # only the element itself, not what it splits into
             if lang and "Lang" not in child:
                 child["Lang"] = pydyf.String(lang)
             yield child

@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from .catalogs import Translator
-from .content import Message, Source, Topic
+from .content import TIMELINE_MARKS, Message, Source, Topic
 from .errors import CatalogError
 
 PAPER_SIZES = {"letter": "letter", "a4": "A4", "half-letter": "5.5in 8.5in", "a5": "A5"}
@@ -103,7 +103,7 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
             return escape(message)
         found = translator.lookup(context, message)
         if found is not None:
-            return isolate_latin(found) if language.direction == "rtl" else escape(found)
+            return keep_together(found, language.direction == "rtl")
         return Markup('<span class="untranslated" lang="en" dir="ltr">%s</span>') % message
 
     def counted(singular: str, plural: str, n: int) -> Markup:
@@ -129,7 +129,8 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
         language=language,
         sources=brochure_sources(topic),
         t=lambda message: text(message.context, message.text),
-        plain=lambda message: translate(translator, message),
+        plain=lambda message: message.text if voice.english else translate(translator, message),
+        marks=TIMELINE_MARKS,
         reviewed_by=translator.reviewed_by,
         reviewed_on=translator.reviewed_on,
         isolate=lambda name: Markup("<bdi>%s</bdi>") % name,
@@ -163,6 +164,29 @@ def isolate_latin(text: str) -> Markup:
     parts = LATIN_TERM.split(text)
     return Markup("").join(Markup('<bdi dir="ltr">%s</bdi>') % part if i % 2 else escape(part)
                            for i, part in enumerate(parts))
+
+
+# A token with digits (1-800-227-2345, 5-FU, 38), with the word before it when that is
+# a word of letters ("stage 4", "stade 4") and the unit after it ("38 °C", "50 %").
+TOGETHER = re.compile(
+    r"((?:[^\W\d_]+[ \u00a0])?"                       # the word before, if letters
+    r"(?:[^\W\d_]+-)?"                                # radium-223, I-131
+    r"\d+(?:[.,:/]\d+)*(?:-\d+(?:[.,:/]\d+)*)*"       # 38, 100.4, 1-800-227-2345
+    r"(?:-[^\W\d_]+)*"                                # 5-FU
+    r"(?:[ \u00a0]?(?:°[CF]|%))?)"                    # 38 °C, 50 %
+)
+
+
+def keep_together(text: str, rtl: bool = False) -> Markup:
+    """Escape a translation, keeping each number on one line with the word before it.
+
+    >>> keep_together("Call 1-800-227-2345 now, in week 5.")
+    Markup('<span class="nw">Call 1-800-227-2345</span> now, in <span class="nw">week 5</span>.')
+    """
+    parts = TOGETHER.split(text)
+    inner = [isolate_latin(part) if rtl else escape(part) for part in parts]
+    return Markup("").join(Markup('<span class="nw">%s</span>') % part if i % 2 else part
+                           for i, part in enumerate(inner))
 
 
 def isolate_english(text: str) -> Markup:
