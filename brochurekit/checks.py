@@ -17,6 +17,7 @@ from pathlib import Path
 import textstat
 from babel.messages.catalog import Catalog, Message
 
+from . import literacy
 from .catalogs import catalog_path, languages, read_catalog, template_path
 from .content import Content, Topic
 from .content import Message as Unit
@@ -233,6 +234,9 @@ def check_source(content: Content, today: dt.date, report: Report) -> None:
             report.findings.append(Finding(
                 "warning", "readability", topic.file, topic.title.line,
                 f"Flesch-Kincaid grade {grade:.1f}, above the target of {READING_GRADE:g}"))
+        for problem in literacy.problems(topic):
+            report.findings.append(Finding("warning", "health-literacy", problem.file,
+                                           problem.line, problem.message))
         if topic.review.next_review_due < today:
             report.findings.append(Finding(
                 "warning", "review-due", topic.file, None,

@@ -487,8 +487,8 @@ def _messages(read: _Reader, node: Node, where: str, context: str, kind: str,
     items = read.sequence(node, where)
     low, high = count or (1, None)
     if len(items) < low or (high is not None and len(items) > high):
-        wanted = f"{low} to {high}" if high is not None else f"at least {low}"
-        raise read.fail(node, where, f"expected {wanted} items, got {len(items)}")
+        wanted = f"{low} to {high} items" if high is not None else "at least one item"
+        raise read.fail(node, where, f"expected {wanted}, got {len(items)}")
     return tuple(_message(read, item, f"{where}[{i}]", context, kind)
                  for i, item in enumerate(items))
 
@@ -512,7 +512,8 @@ def _figure(read: _Reader, node: Node, where: str, context: str) -> Figure:
         cards = tuple(_card(read, item, f"{where}.cards[{i}]", context)
                       for i, item in enumerate(read.sequence(m["cards"], f"{where}.cards")))
         if not 2 <= len(cards) <= 5:
-            raise read.fail(m["cards"], f"{where}.cards", f"expected 2 to 5 cards, got {len(cards)}")
+            raise read.fail(m["cards"], f"{where}.cards",
+                            f"expected 2 to 5 cards, got {len(cards)}")
         return Figure(kind, caption, alt, (), cards)
     columns = _messages(read, m["columns"], f"{where}.columns", context, "figure-label", (2, 9))
     rows_node = m["rows"]
