@@ -93,10 +93,13 @@ class Figure:
     columns: tuple[Message, ...]
     rows: tuple[FigureRow, ...]
     legend: tuple[tuple[str, Message], ...] = ()  # timeline: (mark, meaning)
+    scale: Message | None = None  # timeline: what its numbered columns count ("Week")
 
     def messages(self) -> Iterator[Message]:
-        """Yield every unit of the figure, in reading order."""
-        yield from self.columns
+        """Yield every unit of the figure, in reading order (bare numbers are not units)."""
+        if self.scale:
+            yield self.scale
+        yield from (column for column in self.columns if not column.text.isdigit())
         for row in self.rows:
             yield from row.messages()
         for _, meaning in self.legend:
@@ -482,9 +485,13 @@ def _block(read: _Reader, node: Node, where: str, context: str) -> Block:
 
 
 def _messages(read: _Reader, node: Node, where: str, context: str, kind: str,
-              count: tuple[int, int] | None = None) -> tuple[Message, ...]:
-    """Return a list of units, at least one (or as many as `count` allows)."""
+              count: tuple[int, int] | None = None, numbers: bool = False,
+              ) -> tuple[Message, ...]:
+    """Return a list of units, at least one (or as many as `count` allows); with `numbers`,
+    a whole number stands for itself (it is printed as it is, not translated)."""
     items = read.sequence(node, where)
+    if numbers:
+        items = [_as_text(item) for item in items]
     low, high = count or (1, None)
     if len(items) < low or (high is not None and len(items) > high):
         wanted = f"{low} to {high} items" if high is not None else "at least one item"
@@ -493,19 +500,29 @@ def _messages(read: _Reader, node: Node, where: str, context: str, kind: str,
                  for i, item in enumerate(items))
 
 
-_FIGURE_KEYS = {"timeline": ("columns", "rows", "legend"), "flow": ("columns", "rows"),
+def _as_text(node: Node) -> Node:
+    """Read a whole number (a timeline's week) as the text of its digits."""
+    if (isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:int"
+            and node.value.isdigit()):
+        return ScalarNode("tag:yaml.org,2002:str", node.value, node.start_mark, node.end_mark)
+    return node
+
+
+_FIGURE_KEYS = {"timeline": ("columns", "rows", "legend", "scale"), "flow": ("columns", "rows"),
                 "cards": ("cards",)}
 
 
 def _figure(read: _Reader, node: Node, where: str, context: str) -> Figure:
     """Parse a figure: its type, caption, text alternative and the data it is drawn from."""
     head = read.mapping(node, where, ("type",), ("caption", "alt", "columns", "rows", "legend",
-                                                 "cards"))
+                                                 "scale", "cards"))
     kind = read.text(head["type"], f"{where}.type")
     if kind not in FIGURE_TYPES:
         raise read.fail(head["type"], f"{where}.type",
                         f"unknown figure type {kind!r} (known: {', '.join(FIGURE_TYPES)})")
-    m = read.mapping(node, where, ("type", "caption", "alt", *_FIGURE_KEYS[kind]))
+    optional = ("scale",) if kind == "timeline" else ()
+    keys = tuple(key for key in _FIGURE_KEYS[kind] if key not in optional)
+    m = read.mapping(node, where, ("type", "caption", "alt", *keys), optional)
     caption = _message(read, m["caption"], f"{where}.caption", context, "figure-caption")
     alt = _message(read, m["alt"], f"{where}.alt", context, "figure-alt")
     if kind == "cards":
@@ -515,7 +532,8 @@ def _figure(read: _Reader, node: Node, where: str, context: str) -> Figure:
             raise read.fail(m["cards"], f"{where}.cards",
                             f"expected 2 to 5 cards, got {len(cards)}")
         return Figure(kind, caption, alt, (), cards)
-    columns = _messages(read, m["columns"], f"{where}.columns", context, "figure-label", (2, 9))
+    columns = _messages(read, m["columns"], f"{where}.columns", context, "figure-label", (2, 9),
+                        numbers=True)
     rows_node = m["rows"]
     rows = tuple(
         _timeline_row(read, item, f"{where}.rows[{i}]", context, len(columns)) if kind == "timeline"
@@ -524,7 +542,9 @@ def _figure(read: _Reader, node: Node, where: str, context: str) -> Figure:
     if not rows:
         raise read.fail(rows_node, f"{where}.rows", "a figure needs at least one row")
     legend = _legend(read, m["legend"], f"{where}.legend", context, rows) if "legend" in m else ()
-    return Figure(kind, caption, alt, columns, rows, legend)
+    scale = (_message(read, m["scale"], f"{where}.scale", context, "figure-label")
+             if "scale" in m else None)
+    return Figure(kind, caption, alt, columns, rows, legend, scale)
 
 
 def _card(read: _Reader, node: Node, where: str, context: str) -> FigureRow:

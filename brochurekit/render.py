@@ -154,9 +154,10 @@ def qr_code(url: str) -> str:
     return segno.make(url, error="m").png_data_uri(scale=4, border=2)
 
 
-# A Latin term joined to digits by a hyphen, slash or point (5-FU, I-131): inside
-# right-to-left text the bidi algorithm would show "5-FU" as "FU-5".
-LATIN_TERM = re.compile(r"([0-9A-Za-z]+(?:[-./+][0-9A-Za-z]+)+)")
+# A Latin term joined to digits by a hyphen, slash or point (5-FU, I-131), or a
+# temperature (38 °C): inside right-to-left text the bidi algorithm would show "5-FU" as
+# "FU-5" and "38 °C" as "C° 38".
+LATIN_TERM = re.compile(r"(\d+(?:[.,]\d+)?[ \u00a0]?°[CF]|[0-9A-Za-z]+(?:[-./+][0-9A-Za-z]+)+)")
 
 
 def isolate_latin(text: str) -> Markup:
