@@ -111,11 +111,13 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
             return escape(singular if n == 1 else plural)
         return escape(translator.ngettext(singular, plural, n))
 
+    # Jinja formats what these return with `%` (newstyle gettext): a translation's own
+    # "%" must stay a literal percent sign, whatever follows it.
     env.install_gettext_callables(
-        gettext=lambda s: text(None, s),
-        ngettext=counted,
-        pgettext=text,
-        npgettext=lambda c, s, p, n: counted(s, p, n),
+        gettext=lambda s: literal_percent(text(None, s)),
+        ngettext=lambda s, p, n: literal_percent(counted(s, p, n)),
+        pgettext=lambda c, s: literal_percent(text(c, s)),
+        npgettext=lambda c, s, p, n: literal_percent(counted(s, p, n)),
         newstyle=True,
     )
 
@@ -176,6 +178,18 @@ TOGETHER = re.compile(
     r"(?:-[^\W\d_]+)*"                                # 5-FU
     r"(?:[ \u00a0]?(?:°[CF]|%))?)"                    # 38 °C, 50 %
 )
+
+
+FORMAT_PLACEHOLDER = re.compile(r"%(?!\([a-z_]+\)[sd])")
+
+
+def literal_percent(text: Markup) -> Markup:
+    """Double every "%" that is not a placeholder, so that formatting prints it as written.
+
+    >>> literal_percent(Markup("100 % sûr, le %(date)s")) % {"date": "1er mai"}
+    Markup('100 % sûr, le 1er mai')
+    """
+    return Markup(FORMAT_PLACEHOLDER.sub("%%", text))
 
 
 def keep_together(text: str, rtl: bool = False) -> Markup:

@@ -5,10 +5,10 @@ alternative) and the help lines with their numbers."""
 from __future__ import annotations
 
 import pytest
+from test_pdf import all_text, page_text, shows
 
 from brochurekit.render import translate
 from conftest import CONTENT, LANGUAGES, TOPICS
-from test_pdf import all_text, page_text, shows
 
 BROCHURES = [(lang, topic) for lang in LANGUAGES for topic in TOPICS]
 

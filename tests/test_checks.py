@@ -11,7 +11,7 @@ from brochurekit.cli import EXIT_FAILED, EXIT_OK, main
 from conftest import TOPICS
 
 PO = "locales/es/LC_MESSAGES/brochures.po"
-RADIATION = "Radiación: todos los días de lunes a viernes, durante 5 a 7 semanas."
+RADIATION = "Radioterapia: entre semana (de lunes a viernes), durante 5 a 7 semanas."
 
 
 def check(project, capsys, *args) -> tuple[int, dict]:
@@ -47,11 +47,11 @@ def test_the_shipped_catalogs_pass(project, capsys):
 
 @pytest.mark.parametrize(("new", "level", "rule"), [
     (RADIATION.replace("5 a 7", "cinco a siete"), "error", "invariants"),
-    ('msgstr "Radiation: every day from Monday to Friday, for 5 to 7 weeks."',
+    ('msgstr "Radiation: on weekdays (Monday to Friday), for 5 to 7 weeks."',
      "error", "untranslated"),
-    (RADIATION.replace("Radiación:", "Radiación (diaria:"), "error", "brackets"),
+    (RADIATION.replace("Radioterapia:", "Radioterapia (diaria:"), "error", "brackets"),
     (RADIATION.replace("semanas.", "semanas. "), "error", "whitespace"),
-    (RADIATION.replace("todos los días", "<b>todos los días</b>"), "error", "markup"),
+    (RADIATION.replace("entre semana", "<b>entre semana</b>"), "error", "markup"),
     (RADIATION.replace("semanas.", "semanas, " + "y además muchas otras cosas " * 6 + "."),
      "warning", "length"),
 ])
@@ -64,7 +64,8 @@ def test_each_entry_rule_names_the_entry(project, capsys, new, level, rule):
 
 
 def test_a_dropped_drug_name_is_an_error(project, capsys):
-    edit(project, '"Quimio: por lo general, 5-FU o', '"Quimio: por lo general, fluorouracilo o')
+    edit(project, '"Quimio por la vena: 5-FU (fluorouracilo) y',
+         '"Quimio por la vena: fluorouracilo y')
     status, report = check(project, capsys)
     assert status == EXIT_FAILED
     assert any(f["rule"] == "invariants" and "5-FU" in f["message"] for f in report["findings"])

@@ -36,7 +36,7 @@ def test_broken_content_names_file_and_line_and_builds_nothing(project, tmp_path
     out = tmp_path / "out"
     assert run(project, "build", "--out", str(out)) == EXIT_INPUT
     line = path.read_text().splitlines().index("  - shared: clinical-trails") + 1
-    assert (f"error: brochures/recurrent-anal-cancer.yaml:{line}: sections[4].shared: unknown "
+    assert (f"error: brochures/recurrent-anal-cancer.yaml:{line}: sections[6].shared: unknown "
             "shared block 'clinical-trails'") in caplog.text
     assert not out.exists()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 
@@ -122,8 +123,9 @@ def test_valid_content_round_trips_through_extract_translate_build(sandbox, data
     html = render_html(make_environment(sandbox / "templates"), content_topic, translator,
                        "letter")
     assert not translator.missing
+    shown = re.sub(r'</?span(?: class="nw")?>', "", html)  # numbers kept on one line
     for message in content_topic.messages():
-        assert str(escape(translate(translator, message))) in html
+        assert str(escape(translate(translator, message))) in shown
 
     (result,) = build(sandbox, BuildOptions(out=sandbox / "dist", languages=("es",)))
     assert result.error is None, result.error

@@ -32,16 +32,17 @@ def fresh_template(tmp_path_factory) -> Path:
 
 def test_extract_collects_content_with_context_location_and_comment(fresh_template):
     template = read(fresh_template)
-    message = template.get(
-        "Radiation: every day from Monday to Friday, for 5 to 7 weeks.",
-        context="treating-anal-cancer/stages-0-3",
-    )
+    message = template.get("Radiation, Monday to Friday",
+                           context="treating-anal-cancer/stages-1-3")
     assert message is not None
     ((file, line),) = message.locations
     assert file == "brochures/treating-anal-cancer.yaml"
     text = (ROOT / file).read_text().splitlines()[line - 1]
     assert "Monday to Friday" in text
-    assert message.auto_comments == ["Item of a bulleted list."]
+    assert message.auto_comments[0].startswith("Short label inside a figure")
+    bullet = template.get("Radiation: on weekdays (Monday to Friday), for 5 to 7 weeks.",
+                          context="shared/chemoradiation")
+    assert bullet.auto_comments == ["Item of a bulleted list."]
     shared = template.get("Clinical trials", context="shared/clinical-trials")
     assert shared.locations[0][0] == "brochures/_shared.yaml"
     assert shared.auto_comments == ["Section heading."]
@@ -78,19 +79,18 @@ def test_pybabel_command_line_uses_the_registered_extractor(tmp_path):
 
 def test_update_keeps_a_changed_translation_as_fuzzy_with_previous_text(project):
     yaml_file = project / "brochures" / "treating-anal-cancer.yaml"
-    old = "Age alone is not a reason to avoid\n          treatment."
+    old = "Being older is not, on its own, a reason to skip treatment."
     assert old in yaml_file.read_text()
-    yaml_file.write_text(yaml_file.read_text().replace(old, "Age alone is never a reason to\n"
-                                                           "          avoid treatment."))
+    yaml_file.write_text(yaml_file.read_text().replace(old, old.replace("not", "never")))
     before = read(catalogs.catalog_path(project, "fr"))
     context = "treating-anal-cancer/decisions"
-    old_entry = next(m for m in before if m.context == context and "Age alone" in m.id)
+    old_entry = next(m for m in before if m.context == context and "Being older" in m.id)
 
     catalogs.extract(project)
     assert catalogs.update(project) == ["ar", "es", "fr", "zh_Hans"]
 
     path = catalogs.catalog_path(project, "fr")
-    entry = next(m for m in read(path) if m.context == context and "never a reason" in m.id)
+    entry = next(m for m in read(path) if m.context == context and "never, on its own" in m.id)
     assert entry.fuzzy
     assert entry.string == old_entry.string
     assert '#| msgid ""\n#| "' in path.read_text()  # laid out as msgmerge does
