@@ -76,9 +76,10 @@ LOSES_A_LETTER = {"ar"}
 
 
 def shows(text: str, needle: str, lang: str = "en") -> bool:
-    """Say whether extracted text holds a string, or failing that every word of it."""
+    """Say whether extracted text holds a string, or failing that every word of it (without
+    the punctuation around it, which a run written in visual order can move)."""
     return squash(needle) in text or all(
-        _has_word(text, squash(word), lang) for word in needle.split())
+        _has_word(text, squash(word).strip(".,;:!?|،؛"), lang) for word in needle.split())
 
 
 # The letters it loses most: alef with hamza, which it can lose twice in one word
