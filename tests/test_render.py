@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from babel import Locale
 
@@ -77,3 +79,29 @@ def test_english_needs_no_catalog():
     english = Translator("en", Locale.parse("en"))
     html = render_html(ENV, TOPIC, english, "letter")
     assert "Treatment for stage 4 anal cancer" in html and not english.missing
+
+
+@pytest.mark.parametrize(("text", "rtl", "kept"), [
+    ("stade 4", False, ["stade 4"]),
+    ("Appelez le 1-888-939-3333 ou le 911.", False, ["le 1-888-939-3333", "le 911"]),
+    ("une température de 38 °C (100.4 °F)", False, ["de 38 °C", "100.4 °F"]),
+    ("5-فلورويوراسيل والميتوميسين", True, ["5-فلورويوراسيل"]),
+    ("درجة حرارة 38 °C", True, ['حرارة <bdi dir="ltr">38 °C</bdi>']),
+    # Chinese has no spaces: only the number is kept whole, never the sentence around it.
+    ("在第1周和第5周用药", False, ["1", "5"]),
+])
+def test_numbers_stay_on_the_line_of_their_word(text, rtl, kept):
+    from brochurekit.render import keep_together
+
+    html = str(keep_together(text, rtl))
+    assert re.findall(r'<span class="nw">(.*?)</span>', html) == kept
+
+
+def test_a_literal_percent_in_a_translation_prints_as_written():
+    real = load_translator(ROOT, "fr")
+    translator = Translator("fr", real.locale, dict(real.entries), real.file)
+    translator.entries[(None, "Patient information")] = "100 % sûr {% include x %} 50 % des"
+    translator.entries[(None, "Last reviewed: %(date)s")] = "Revu à 100 % le %(date)s"
+    html = re.sub(r'</?span(?: class="nw")?>', "", render_html(ENV, TOPIC, translator, "letter"))
+    assert "100 % sûr {% include x %} 50 % des" in html
+    assert re.search(r"Revu à 100 % le \d", html)
