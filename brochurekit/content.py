@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -213,15 +213,20 @@ class Topic:
 
     def messages(self) -> Iterator[Message]:
         """Yield every unit the brochure prints, in reading order."""
-        yield self.title
-        yield self.summary
-        if self.notice:
-            yield self.notice
-        yield from self.key_messages
-        for section in self.sections:
-            yield from section.messages()
-        yield from self.key_points
+        yield from _reading_order(self, self.sections)
         yield from self.disclaimer.messages()
+
+
+def _reading_order(topic: Topic | _TopicDraft, sections: Iterable[Section]) -> Iterator[Message]:
+    """Yield a topic's units in the order the brochure prints them, with these sections."""
+    yield topic.title
+    yield topic.summary
+    if topic.notice:
+        yield topic.notice
+    yield from topic.key_messages
+    for section in sections:
+        yield from section.messages()
+    yield from topic.key_points
 
 
 # --- YAML with line numbers ----------------------------------------------------------
@@ -615,15 +620,7 @@ class _TopicDraft:
 
     def messages(self) -> Iterator[Message]:
         """Yield the topic's own units (shared blocks are in the shared file)."""
-        yield self.title
-        yield self.summary
-        if self.notice:
-            yield self.notice
-        yield from self.key_messages
-        for section in self.sections:
-            if isinstance(section, Section):
-                yield from section.messages()
-        yield from self.key_points
+        yield from _reading_order(self, (s for s in self.sections if isinstance(s, Section)))
 
 
 def parse_topic(stream: IO[str] | str, file: str) -> _TopicDraft:
