@@ -23,7 +23,7 @@ from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import PoFileError, normalize, read_po, write_po
 from jinja2 import Environment, TemplateSyntaxError
 
-from .errors import CatalogError
+from .errors import CatalogError, CatalogErrors
 
 log = logging.getLogger(__name__)
 
@@ -82,20 +82,81 @@ def _pybabel(*args: str) -> int:
 
 
 def extract(root: Path) -> Path:
-    """Collect content, template and code strings into the catalog template."""
+    """Collect content, template and code strings into the catalog template.
+
+    The template is rewritten only when its entries change, dated from SOURCE_DATE_EPOCH
+    or the last commit: extracting unchanged sources leaves the file byte for byte.
+    """
     _check_templates(root)
     pot = template_path(root)
     pot.parent.mkdir(parents=True, exist_ok=True)
+    fresh = pot.with_name(f".{pot.name}.new")
+    try:
+        _extract_to(root, fresh, pot)
+        _relativize_locations(fresh, root)
+        text = fresh.read_text(encoding="utf-8")
+    finally:
+        fresh.unlink(missing_ok=True)
+    old = pot.read_text(encoding="utf-8") if pot.exists() else None
+    if old is None or _undated(old) != _undated(text):
+        _write_atomically(pot, _dated(text, _source_date(root)).encode("utf-8"))
+    return pot
+
+
+def _extract_to(root: Path, out: Path, pot: Path) -> None:
+    """Run `pybabel extract` over the project into `out`; errors name the template."""
     status = _pybabel(
-        "extract", "-F", str(root / "babel.cfg"), "-o", str(pot), "-c", "Translators:",
+        "extract", "-F", str(root / "babel.cfg"), "-o", str(out), "-c", "Translators:",
         "--project", PROJECT, "--version", "1", "--msgid-bugs-address",
         "https://github.com/brochurekit/brochurekit/issues", "--copyright-holder",
         "the brochurekit authors", "--input-dirs", str(root),
     )
     if status:
         raise CatalogError("pybabel extract failed (see the message above)", str(pot))
-    _relativize_locations(pot, root)
-    return pot
+
+
+def _undated(text: str) -> str:
+    """Return a template without what changes at each run: the header comment and date.
+
+    >>> _undated('# Copyright (C) 2026\\n#, fuzzy\\nmsgid ""\\nmsgstr ""\\n'
+    ...          '"POT-Creation-Date: 2026-11-23 20:29+0000\\\\n"\\n')
+    '#, fuzzy\\nmsgid ""\\nmsgstr ""\\n'
+    """
+    text = re.sub(r"\A(?:#(?: .*)?\n)*", "", text)
+    return re.sub(r'^"POT-Creation-Date: [^\n]*\n', "", text, count=1, flags=re.M)
+
+
+def _dated(text: str, when: dt.datetime) -> str:
+    """Set a template's POT-Creation-Date, in the form Babel writes it.
+
+    >>> _dated('"POT-Creation-Date: 2026-01-01 00:00+0000\\\\n"',
+    ...        dt.datetime(2026, 11, 23, 20, 37, tzinfo=dt.UTC))
+    '"POT-Creation-Date: 2026-11-23 20:37+0000\\\\n"'
+    """
+    stamp = when.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M+0000")
+    return re.sub(r'^("POT-Creation-Date: )[^"\\]*', rf"\g<1>{stamp}", text, count=1,
+                  flags=re.M)
+
+
+def _source_date(root: Path) -> dt.datetime:
+    """Return SOURCE_DATE_EPOCH, else the last commit's date, else now (all UTC).
+
+    build.build_timestamp does the same for the PDFs; catalogs cannot import build.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None:
+        try:
+            epoch = subprocess.run(
+                ["git", "log", "-1", "--format=%ct"], cwd=root, capture_output=True,
+                text=True, check=True, timeout=10).stdout.strip() or None
+        except (OSError, subprocess.SubprocessError):
+            epoch = None
+    if epoch is None:
+        return dt.datetime.now(dt.UTC)
+    try:
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    except ValueError:
+        raise CatalogError(f"SOURCE_DATE_EPOCH must be whole seconds, got {epoch!r}") from None
 
 
 def _check_templates(root: Path) -> None:
@@ -133,34 +194,66 @@ def init_language(root: Path, lang: str) -> Path:
 
 
 def update(root: Path) -> list[str]:
-    """Merge the template into every catalog, as `pybabel update --previous` does.
+    """Merge the template into every catalog with GNU `msgmerge --previous`.
 
-    A changed English unit keeps its translation, marked fuzzy, with the old English
-    as `#| msgid` so the translator sees what changed. Returns the languages updated.
+    A changed English unit keeps its translation, marked fuzzy, with the old context and
+    English as `#| msgctxt` and `#| msgid` so the translator sees what changed; obsolete
+    entries keep their flags; header fields (X- ones too) are kept. msgmerge is stable,
+    so a second update changes nothing. Every catalog is read before any is written.
+    Returns the languages updated.
     """
-    template = read_catalog(template_path(root), root)
-    updated = []
-    for lang in languages(root)[1:]:
+    msgmerge = _gettext_tool("msgmerge")
+    template = template_path(root)
+    read_catalog(template, root)
+    langs = languages(root)[1:]
+    merged, errors = {}, []
+    for lang in langs:
         path = catalog_path(root, lang)
-        catalog = read_catalog(path, root, lang)
-        previous, extra = _previous_ids(path), extra_headers(path)
-        catalog.update(template, update_header_comment=False)
-        for message in catalog:
-            key = (message.context, message.id)
-            if message.fuzzy and not message.previous_id and key in previous:
-                message.previous_id = [previous[key]]
-        _write_atomically(path, format_catalog(catalog, extra))
-        updated.append(lang)
-    return updated
+        display = path.relative_to(root).as_posix()
+        try:
+            data = _read_bytes(path, display)
+            _parse(_clean(data), display, lang)
+            merged[path] = _msgmerge(msgmerge, _clean(data, keep_previous=True), template,
+                                     display)
+        except CatalogError as error:
+            errors.append(error)
+    if errors:
+        raise errors[0] if len(errors) == 1 else CatalogErrors(errors)
+    for path, data in merged.items():
+        if path.read_bytes() != data:
+            _write_atomically(path, data)
+    return langs
 
 
-def _previous_ids(path: Path) -> dict[tuple[str | None, str], str]:
-    """Return the `#| msgid` of fuzzy entries (Babel's reader drops them; polib keeps them)."""
-    return {
-        (entry.msgctxt, entry.msgid): entry.previous_msgid
-        for entry in polib.pofile(str(path), wrapwidth=WIDTH)
-        if entry.fuzzy and entry.previous_msgid
-    }
+def _gettext_tool(name: str) -> str:
+    """Return the path of a GNU gettext program, or raise CatalogError saying how to get it."""
+    found = shutil.which(name)
+    if found is None:
+        raise CatalogError(f"{name} is missing (scripts/setup.sh installs gettext)")
+    return found
+
+
+def _msgmerge(msgmerge: str, data: bytes, template: Path, display: str) -> bytes:
+    """Merge a catalog's text with the template; return the new catalog's bytes.
+
+    The catalog goes in on stdin, so msgmerge's errors name `<stdin>`: they are reported
+    with the catalog's name and line (cleaning keeps the lines where they were).
+    """
+    try:
+        result = subprocess.run(
+            [msgmerge, "--quiet", "--previous", f"--width={WIDTH}", "--output-file=-", "-",
+             str(template)],
+            input=data, capture_output=True, env={**os.environ, "LC_ALL": "C"}, timeout=300,
+        )
+    except subprocess.TimeoutExpired:
+        raise CatalogError("msgmerge took more than 5 minutes; is it a catalog?",
+                           display) from None
+    stderr = result.stderr.decode("utf-8", "replace")
+    if result.returncode:
+        raise _gettext_errors("msgmerge", stderr, "<stdin>", display)
+    for line in stderr.splitlines():
+        log.warning("%s: msgmerge: %s", display, line)
+    return result.stdout
 
 
 def extra_headers(path: Path) -> dict[str, str]:
@@ -170,19 +263,77 @@ def extra_headers(path: Path) -> dict[str, str]:
 
 
 def read_catalog(path: Path, root: Path, lang: str | None = None) -> Catalog:
-    """Read a .po or .pot file, with errors naming the file and line."""
+    """Read a .po or .pot file, with errors naming the file and line.
+
+    Previous-text lines (`#|`, `#~|`) and the `# | msgid` comments old updates left are
+    skipped: Babel's reader takes the first for comments and refuses the second.
+    """
     display = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    return _parse(_clean(_read_bytes(path, display)), display, lang)
+
+
+def _read_bytes(path: Path, display: str) -> bytes:
+    """Return a catalog's bytes, refusing a missing or oversized file."""
     try:
         if path.stat().st_size > MAX_CATALOG_BYTES:
             raise CatalogError(f"file is larger than {MAX_CATALOG_BYTES} bytes", display)
-        with path.open("rb") as handle:
-            return read_po(handle, locale=lang, domain=DOMAIN, abort_invalid=True)
+        return path.read_bytes()
     except FileNotFoundError:
         raise CatalogError("file not found", display) from None
+
+
+def _parse(data: bytes, display: str, lang: str | None) -> Catalog:
+    """Parse a catalog's bytes with Babel; errors carry the 1-based line."""
+    try:
+        return read_po(data.splitlines(keepends=True), locale=lang, domain=DOMAIN,
+                       abort_invalid=True)
     except PoFileError as error:
-        raise CatalogError(f"syntax error: {error.args[0]}", display, error.lineno) from None
+        raise CatalogError(f"syntax error: {_reason(error)}", display, error.lineno + 1) from None
     except (UnicodeDecodeError, LookupError) as error:
         raise CatalogError(f"cannot be read as UTF-8: {error}", display) from None
+
+
+def _reason(error: PoFileError) -> str:
+    """Return Babel's message without its 0-based " on N", with the offending text."""
+    message = str(error).removesuffix(f" on {error.lineno}")
+    line = error.line.decode("utf-8", "replace") if isinstance(error.line, bytes) else error.line
+    return f"{message}: {line.strip()[:80]!r}" if line.strip() else message
+
+
+# A previous msgid as msgmerge writes it, current or obsolete: `#| msgid "..."`, `#~| ...`.
+PREVIOUS = re.compile(rb"\s*#~?\|")
+# The same, turned into a translator comment by old Babel-based updates: `# | msgid "..."`.
+JUNK = re.compile(rb'# \| (?:(?:msgctxt|msgid|msgid_plural) )?(".*)')
+
+
+def _clean(data: bytes, keep_previous: bool = False) -> bytes:
+    """Blank out junk `# | msgid` comments, and previous msgids unless asked to keep them.
+
+    Lines are blanked, not removed, so every error still names the right line.
+
+    >>> _clean(b'# | msgid "Being older is not a\\n# reason"\\n#| msgid "x"\\nmsgid "y"\\n')
+    b'\\n\\n\\nmsgid "y"\\n'
+    """
+    lines, open_quote = data.splitlines(keepends=True), False
+    for number, line in enumerate(lines):
+        junk = JUNK.match(line)
+        if junk or (open_quote and line.startswith(b"# ")):
+            open_quote = _odd_quotes(junk[1]) if junk else open_quote ^ _odd_quotes(line)
+            lines[number] = b"\n"
+        else:
+            open_quote = False
+            if not keep_previous and PREVIOUS.match(line):
+                lines[number] = b"\n"
+    return b"".join(lines)
+
+
+def _odd_quotes(text: bytes) -> bool:
+    """Return whether a piece of PO text leaves a string open (ignoring escaped quotes).
+
+    >>> _odd_quotes(b'skip'), _odd_quotes(b'a \\\\"b\\\\" c"'), _odd_quotes(b'"a"')
+    (False, True, False)
+    """
+    return re.sub(rb"\\.", b"", text).count(b'"') % 2 == 1
 
 
 def _header_line(path: Path, field: str) -> int | None:
@@ -194,7 +345,11 @@ def _header_line(path: Path, field: str) -> int | None:
 
 
 def check_syntax(path: Path, display: str) -> None:
-    """Run `msgfmt --check`: Babel's and polib's readers accept broken quoting silently."""
+    """Run `msgfmt --check` and raise every error it reports, each with file and line.
+
+    Babel's and polib's readers accept broken quoting silently. Header warnings (say, a
+    new catalog's Last-Translator) are reported only when msgfmt fails on nothing else.
+    """
     msgfmt = shutil.which("msgfmt")
     if msgfmt is None:
         log.warning("%s: not checked: msgfmt is missing (scripts/setup.sh installs gettext)",
@@ -202,17 +357,58 @@ def check_syntax(path: Path, display: str) -> None:
         return
     result = subprocess.run(
         [msgfmt, "--check", "-o", os.devnull, str(path)], capture_output=True, text=True,
-        env={**os.environ, "LC_ALL": "C"},
+        errors="replace", env={**os.environ, "LC_ALL": "C"},
     )
     if result.returncode:
-        first = result.stderr.strip().splitlines()[0]
-        match = re.match(rf"{re.escape(str(path))}:(\d+):(?:\d+:)? (.*)", first)
-        if match:
-            line = int(match[1])
-            if match[2] == "end-of-line within string":
-                line -= 1  # msgfmt counts the line after the one left open
-            raise CatalogError(f"msgfmt: {match[2]}", display, line)
-        raise CatalogError(f"msgfmt: {first}", display)
+        raise _gettext_errors("msgfmt", result.stderr, str(path), display)
+
+
+MAX_ERRORS = 20  # beyond this, the file is likely not a catalog at all
+END_OF_LINE = "end-of-line within string"
+
+
+def _gettext_errors(tool: str, stderr: str, name: str, display: str) -> CatalogError:
+    """Turn a gettext tool's messages about file `name` into one error, or a list of them."""
+    found = _diagnostics(tool, stderr, name)
+    errors = [(line, text) for line, text in found if not text.startswith("warning: ")]
+    chosen = list(dict.fromkeys(errors or found))  # warnings only if there is nothing else
+    if not chosen:
+        first = next((line for line in stderr.splitlines() if line.strip()), "failed")
+        return CatalogError(f"{tool}: {first.strip()}", display)
+    listed = [CatalogError(f"{tool}: {text}", display, line)
+              for line, text in chosen[:MAX_ERRORS]]
+    if len(chosen) > MAX_ERRORS:
+        listed.append(CatalogError(f"{tool}: {len(chosen) - MAX_ERRORS} more errors after "
+                                   f"these: fix the first ones, then check again", display))
+    return listed[0] if len(listed) == 1 else CatalogErrors(listed)
+
+
+def _diagnostics(tool: str, stderr: str, name: str) -> list[tuple[int | None, str]]:
+    """Return (line, message) for every message a gettext tool printed about `name`.
+
+    Indented lines continue the message before them and are left out, as is the final
+    "found N fatal errors" count.
+
+    >>> _diagnostics("msgfmt", 'a.po:7: end-of-line within string\\n'
+    ...              'a.po:9:1: syntax error\\n/usr/bin/msgfmt: found 2 fatal errors\\n',
+    ...              "a.po")
+    [(6, 'end-of-line within string'), (9, 'syntax error')]
+    """
+    located = re.compile(rf"{re.escape(name)}:(?:(\d+):(?:\d+:)?)? (.*)")
+    program = rf"(?:\S*/)?{re.escape(tool)}: "  # gettext names itself as it was run
+    found = []
+    for text in stderr.splitlines():
+        if not text.strip() or text[0].isspace():
+            continue
+        if re.fullmatch(rf"{program}found \d+ fatal errors?", text):
+            continue
+        match = located.fullmatch(text)
+        line = int(match[1]) if match and match[1] else None
+        message = match[2] if match else re.sub(rf"\A{program}", "", text)
+        if message == END_OF_LINE and line:
+            line -= 1  # gettext counts the line after the one left open
+        found.append((line, message))
+    return found
 
 
 def format_catalog(catalog: Catalog, extra: dict[str, str] | None = None) -> bytes:
