@@ -211,8 +211,8 @@ def test_update_refuses_a_broken_catalog_and_writes_none(project):
 
 def test_fuzzy_flag_without_a_space_loads_as_fuzzy(project):
     po = catalog_path(project, "es")
-    edit(po, '#. Section heading.\n#: brochures/_shared.yaml:126\n',
-         '#. Section heading.\n#: brochures/_shared.yaml:126\n#,fuzzy\n')
+    edit(po, 'msgctxt "shared/care-team"\nmsgid "Who is on your care team"\n',
+         '#,fuzzy\nmsgctxt "shared/care-team"\nmsgid "Who is on your care team"\n')
     assert subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(po)]).returncode == 0
     catalog = catalogs.read_catalog(po, project, "es")
     message = catalog.get("Who is on your care team", context="shared/care-team")
@@ -253,34 +253,50 @@ def drop_last_translator(po) -> None:
                          count=1, flags=re.M), encoding="utf-8")
 
 
-def test_every_msgfmt_error_is_reported_not_the_header_warning(project):
-    po = catalog_path(project, "es")
-    drop_last_translator(po)
-    edit(po, 'msgstr "Última revisión: %(date)s"', 'msgstr "Última revisión: %(fecha)s"')
-    edit(po, 'msgstr "Página %(page)s de %(pages)s"', 'msgstr "Página %(page)s de %(total)s"')
-    review = line_of(po, 'msgstr "Última revisión: %(fecha)s"')
-    footer = line_of(po, 'msgstr "Página %(page)s de %(total)s"')
-    warned = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(po)],
-                            capture_output=True, text=True).stderr
-    assert "warning: header field 'Last-Translator' missing" in warned.splitlines()[0]
-    with pytest.raises(CatalogErrors) as caught:
-        catalogs.load_translator(project, "es")
-    assert [(e.file, e.line) for e in caught.value.errors] == sorted(
-        [(PO, review), (PO, footer)], key=lambda e: e[1])
-    assert f"{PO}:{review}: msgfmt: a format specification for argument 'date' doesn't " \
-           "exist in 'msgstr'" in str(caught.value)
-    assert "Last-Translator" not in str(caught.value)
-    assert "fatal error" not in str(caught.value)
+def test_every_msgfmt_error_is_reported_not_the_header_warning():
+    # What msgfmt --check printed for the Spanish catalog without its Last-Translator and
+    # with two placeholders renamed: the warning comes first, the errors after it.
+    stderr = (
+        "es.po:8: warning: header field 'Last-Translator' missing in header\n"
+        "es.po:29: a format specification for argument 'pages' doesn't exist in 'msgstr'\n"
+        "es.po:2747: a format specification for argument 'date' doesn't exist in 'msgstr'\n"
+        "/usr/bin/msgfmt: found 2 fatal errors\n")
+    error = catalogs._gettext_errors("msgfmt", stderr, "es.po", PO)
+    assert isinstance(error, CatalogErrors)
+    assert [(e.file, e.line) for e in error.errors] == [(PO, 29), (PO, 2747)]
+    assert str(error) == (
+        f"{PO}:29: msgfmt: a format specification for argument 'pages' doesn't exist in "
+        f"'msgstr'\n{PO}:2747: msgfmt: a format specification for argument 'date' doesn't "
+        "exist in 'msgstr'")
 
 
-def test_a_syntax_error_in_a_catalog_without_last_translator_is_reported(project):
+def test_syntax_errors_in_a_catalog_without_last_translator_are_all_reported(project):
     po = catalog_path(project, "es")
     drop_last_translator(po)
     edit(po, 'msgstr "Referencias"\n', 'msgstr "Referencias\n')
-    line = line_of(po, 'msgstr "Referencias')
+    edit(po, 'msgstr "Página %(page)s de %(pages)s"\n', 'msgstr "Página %(page)s de\n')
+    lines = sorted([line_of(po, 'msgstr "Referencias'),
+                    line_of(po, 'msgstr "Página %(page)s de')])
+    with pytest.raises(CatalogErrors) as caught:
+        catalogs.load_translator(project, "es")
+    assert str(caught.value) == "\n".join(
+        f"{PO}:{line}: msgfmt: end-of-line within string" for line in lines)
+
+
+def test_a_header_error_is_reported_not_the_default_last_translator(project):
+    po = catalog_path(project, "es")
+    drop_last_translator(po)
+    edit(po, '"Language: es\\n"\n',
+         '"Last-Translator: FULL NAME <EMAIL@ADDRESS>\\n"\n"Language: es\\n"\n')
+    edit(po, '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"',
+         '"Plural-Forms: nplurals=2; plural=(n!=;\\n"')
+    header = line_of(po, 'msgstr ""')
+    warned = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(po)],
+                            capture_output=True, text=True).stderr
+    assert "'Last-Translator' still has the initial default value" in warned
     with pytest.raises(CatalogError) as caught:
         catalogs.load_translator(project, "es")
-    assert str(caught.value) == f"{PO}:{line}: msgfmt: end-of-line within string"
+    assert str(caught.value) == f"{PO}:{header}: msgfmt: invalid plural expression"
 
 
 def test_header_warnings_are_reported_when_nothing_else_fails(tmp_path):
