@@ -23,10 +23,11 @@ from html.parser import HTMLParser
 from importlib import metadata
 from pathlib import Path
 
-from .catalogs import SOURCE_LANGUAGE, Translator, languages, load_translator
+from .catalogs import SOURCE_LANGUAGE, Translator, languages
 from .content import SHARED_FILE, Content, Topic, load_content
 from .errors import BrochureError, CatalogError, CatalogErrors
 from .fonts import FONTS_CSS, check_coverage, find_font, font_stacks, stack_for
+from .gate import enforce_rules, load_translator
 from .render import HALF_SIZES, PAPER_SIZES, Language, make_environment, page_label, render_html
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,7 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
     started = time.perf_counter()
     content = load_content(root)
     topics = [content.topic(t) for t in options.topics] or list(content.topics)
-    translators = _load_translators(root, options.languages or tuple(languages(root)))
+    translators = _load_translators(root, options.languages or tuple(languages(root)), content)
     if options.bilingual and any(t.lang == SOURCE_LANGUAGE for t in translators):
         log.info("bilingual: skipping %s, the language the brochures are written in",
                  SOURCE_LANGUAGE)
@@ -153,6 +154,7 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
             else:
                 todo.append((translator.lang, topic.id, digest))
     log.info("[2/3] %d brochures to build, %d up to date", len(todo), len(results))
+    _enforce(root, content, translators, {lang for lang, _, _ in todo})
     for name in options.editions:  # fail here, with the name, not in a worker
         if not (root / "styles" / "editions" / f"{name}.css").is_file():
             raise BrochureError("missing: every edition has a stylesheet",
@@ -189,17 +191,27 @@ def _report(result: BuildResult, done: int, total: int) -> None:
     log.info("%s: %d pages -> %s", where, result.pages, result.path)
 
 
-def _load_translators(root: Path, langs: tuple[str, ...]) -> list[Translator]:
-    """Load every catalog; report all broken ones at once."""
+def _load_translators(root: Path, langs: tuple[str, ...], content: Content,
+                      ) -> list[Translator]:
+    """Load every catalog through the gate's validation; report all broken ones at once."""
     translators, errors = [], []
     for lang in langs:
         try:
-            translators.append(load_translator(root, lang))
+            translators.append(load_translator(root, lang, content, enforce=False))
         except CatalogError as error:
             errors.append(error)
     if errors:
         raise CatalogErrors(errors)
     return translators
+
+
+def _enforce(root: Path, content: Content, translators: list[Translator],
+             langs: set[str]) -> None:
+    """Run every translation rule `check` runs on the catalogs of the brochures to build:
+    the entries that break one are withdrawn, and a brochure that prints one is withheld."""
+    for translator in translators:
+        if translator.lang in langs and translator.lang != SOURCE_LANGUAGE:
+            enforce_rules(root, translator, content)
 
 
 # --- Reproducible and incremental ----------------------------------------------------
@@ -363,8 +375,7 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
         html = render_html(_worker["env"], topic, translator, paper_for(root, lang, options),
                            options.draft, _worker["created"], online_url(root, lang, topic_id),
                            options.bilingual)
-        if not options.draft:
-            _release_check(topic, translator, options.threshold)
+        _release_check(topic, translator, options.threshold, options.draft)
         text = visible_text(html) + page_label(translator)
         check_coverage(root, lang, text, translator.file or where)
         if options.booklet:
@@ -386,20 +397,41 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
                        percent=translator.percent, over_budget=over)
 
 
-def _release_check(topic: Topic, translator: Translator, threshold: float) -> None:
-    """Refuse to release a brochure translated below the threshold (100% by default)."""
-    if translator.percent >= threshold:
-        return
+def _release_check(topic: Topic, translator: Translator, threshold: float,
+                   draft: bool) -> None:
+    """Withhold a brochure that would print an entry breaking a translation rule, a
+    critical unit in English (even in a draft), or too little of its translation."""
     places = {(m.context, m.text): f"{m.file}:{m.line}" for m in topic.messages()}
-    missing = sorted(translator.missing, key=lambda key: places.get(key, "~"))
-    context, text = missing[0]
-    place = places.get((context, text), "templates/")
-    raise CatalogError(
-        f"not released: {len(missing)} units of {topic.id!r} are untranslated or fuzzy "
-        f"({translator.percent:.0f}% translated, threshold {threshold:g}%), first from "
-        f"{place}: {text[:60]!r}; translate them, or preview with `build --draft`",
-        translator.file,
-    )
+
+    def first(keys: set) -> tuple[str, str]:  # noqa: ANN202
+        context, text = min(keys, key=lambda key: (places.get(key, "~"), key[1]))
+        return places.get((context, text), "templates/"), text
+
+    if not draft:
+        rejected = translator.used & translator.rejected.keys()
+        if rejected:
+            reasons = sorted(translator.rejected[key] for key in rejected)
+            raise CatalogError(
+                f"not released: {len(rejected)} entries printed in {topic.id!r} break a "
+                f"translation rule (see `make_brochures.py check --lang {translator.lang}`): "
+                + "; ".join(reasons[:3]) + ("; ..." if len(reasons) > 3 else ""))
+        if translator.percent < threshold:
+            place, text = first(translator.missing)
+            raise CatalogError(
+                f"not released: {len(translator.missing)} units of {topic.id!r} are "
+                f"untranslated or fuzzy ({translator.percent:.0f}% translated, threshold "
+                f"{threshold:g}%), first from {place}: {text[:60]!r}; translate them, or "
+                "preview with `build --draft`", translator.file)
+    critical = translator.missing & translator.critical
+    if critical:
+        place, text = first(critical)
+        reasons = sorted(translator.rejected[k] for k in critical if k in translator.rejected)
+        raise CatalogError(
+            f"not released: {len(critical)} critical units of {topic.id!r} (doses, schedules, "
+            f"warning signs, numbers to call, the disclaimer) are not translated, and are never "
+            f"printed in English, even in a draft or below --threshold; first from {place}: "
+            f"{text[:60]!r}" + (f"; {'; '.join(reasons[:3])}" if reasons else ""),
+            translator.file)
 
 
 class _TextCollector(HTMLParser):

@@ -24,6 +24,8 @@ from babel.messages.pofile import PoFileError, normalize, read_po, write_po
 from jinja2 import Environment, TemplateSyntaxError
 
 from .errors import CatalogError, CatalogErrors
+from .review import Review, ReviewStatus
+from .review import status as review_status
 
 log = logging.getLogger(__name__)
 
@@ -345,7 +347,8 @@ def _header_line(path: Path, field: str) -> int | None:
 
 
 def check_syntax(path: Path, display: str) -> None:
-    """Run `msgfmt --check` and raise every error it reports, each with file and line.
+    """Run msgfmt's syntax, header and domain checks and raise every error it reports,
+    each with file and line.
 
     Babel's and polib's readers accept broken quoting silently. Header warnings (say, a
     new catalog's Last-Translator) are reported only when msgfmt fails on nothing else.
@@ -356,7 +359,10 @@ def check_syntax(path: Path, display: str) -> None:
                     display)
         return
     result = subprocess.run(
-        [msgfmt, "--check", "-o", os.devnull, str(path)], capture_output=True, text=True,
+        # Not --check-format: placeholders are an entry rule (brochurekit.safety), so that a
+        # dropped one withholds the brochures that print it, named, not the whole catalog.
+        [msgfmt, "--check-header", "--check-domain", "-o", os.devnull, str(path)],
+        capture_output=True, text=True,
         errors="replace", env={**os.environ, "LC_ALL": "C"},
     )
     if result.returncode:
@@ -462,17 +468,26 @@ def compile_catalogs(root: Path) -> None:
 class Translator:
     """Look up translations by (context, msgid); remember which ones were missing.
 
-    Fuzzy and empty entries count as missing: they never reach a PDF.
+    Fuzzy and empty entries count as missing: they never reach a PDF. So do entries that
+    break a translation-safety rule (`rejected`, filled by brochurekit.gate); a brochure
+    that would print one is withheld.
     """
 
     lang: str
     locale: Locale
     entries: dict[tuple[str | None, str], str] = field(default_factory=dict)
     file: str | None = None
-    reviewed_by: str | None = None
-    reviewed_on: dt.date | None = None
+    rejected: dict[tuple[str | None, str], str] = field(default_factory=dict)
+    critical: frozenset[tuple[str | None, str]] = frozenset()
+    reviews: tuple[Review, ...] = ()
+    digests: dict[tuple[str | None, str], str] = field(default_factory=dict)
+    template_keys: frozenset[tuple[str | None, str]] = frozenset()  # printed in every brochure
     missing: set[tuple[str | None, str]] = field(default_factory=set)
     used: set[tuple[str | None, str]] = field(default_factory=set)
+
+    def review_status(self, keys: set[tuple[str | None, str]]) -> ReviewStatus | None:
+        """Say who reviewed the entries a brochure prints (its units and the templates')."""
+        return review_status(self.reviews, self.digests, set(keys) | self.template_keys)
 
     def lookup(self, context: str | None, message: str) -> str | None:
         """Return the translation of `message` in `context`, or None (and remember it)."""
@@ -506,35 +521,8 @@ class Translator:
 
 
 def load_translator(root: Path, lang: str) -> Translator:
-    """Read a language's catalog into a Translator, with errors naming file and line."""
-    locale = validate_language(lang)
-    if lang == SOURCE_LANGUAGE:
-        return Translator(lang, locale)
-    path = catalog_path(root, lang)
-    display = path.relative_to(root).as_posix()
-    catalog = read_catalog(path, root, lang)
-    check_syntax(path, display)
-    declared = dict(catalog.mime_headers).get("Language", "")
-    if declared != lang:
-        raise CatalogError(
-            f"the Language header says {declared!r} but the catalog is in the {lang!r} folder",
-            display, _header_line(path, "Language:"))
-    entries = {}
-    for message in catalog:
-        if not message.id or message.fuzzy or not message.string:
-            continue
-        if isinstance(message.id, tuple):
-            raise CatalogError("plural messages are not supported yet", display, message.lineno)
-        entries[(message.context, message.id)] = message.string
-    extra = extra_headers(path)
-    reviewed_on = extra.get(REVIEWED_ON)
-    if reviewed_on is not None:
-        try:
-            reviewed_on = dt.date.fromisoformat(reviewed_on.strip())
-        except ValueError:
-            raise CatalogError(f"{REVIEWED_ON} must be a date (YYYY-MM-DD), got {reviewed_on!r}",
-                               display, _header_line(path, f"{REVIEWED_ON}:")) from None
-    if bool(extra.get(REVIEWED_BY)) != bool(reviewed_on):
-        raise CatalogError(f"{REVIEWED_BY} and {REVIEWED_ON} go together", display,
-                           _header_line(path, "X-Reviewed"))
-    return Translator(lang, locale, entries, display, extra.get(REVIEWED_BY), reviewed_on)
+    """Read a language's catalog into a Translator through the one gate `check` and `build`
+    share (brochurekit.gate): entries that break a rule are never printed."""
+    from .gate import load_translator as gated  # the gate reads catalogs with this module
+
+    return gated(root, lang)

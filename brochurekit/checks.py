@@ -9,53 +9,25 @@ the check; warnings fail it only with --strict.
 from __future__ import annotations
 
 import datetime as dt
-import re
-import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import textstat
-from babel.messages.catalog import Catalog, Message
+from babel.messages.catalog import Catalog
 
 from . import literacy
 from .catalogs import catalog_path, languages, read_catalog, template_path
 from .content import Content, Topic
 from .content import Message as Unit
+from .errors import CatalogError, ErrorList
+from .gate import CatalogCheck, Finding, critical_keys, validate_catalog
 from .originality import DEFAULT_WORDS, SourcePage, shared_passages
 
 READING_GRADE = 8.0  # plain language: school grade 8 or below
 SOURCE_MAX_AGE_YEARS = 5
 TEMPLATES = "(templates)"  # the pseudo-topic for strings of templates and code
+ALL_UNITS = "(all units)"  # a language's totals: every unit once, shared blocks too
 
-# Terms that stay as written in every language. Abbreviations such as APR are not here:
-# French rightly writes AAP after the first mention. They may still be copied as they are.
-INVARIANT_TERMS = ("5-FU", "I-131")
-MAY_STAY_ENGLISH = (*INVARIANT_TERMS, "APR", "EBRT", "RFA", "CT", "HIV", "HPV")
-PLACEHOLDER = re.compile(r"%\([a-z_]+\)s")
-INVARIANTS = re.compile(
-    r"%\([a-z_]+\)s"                      # placeholders
-    r"|https?://[^\s)]+"                  # URLs
-    r"|\b10\.\d{4,9}/[^\s)]+"             # DOIs
-    r"|\+?\d[\d ().-]{7,}\d"              # phone numbers
-    r"|\d+(?:[.,]\d+)?"                   # numbers, doses
-)
-MARKUP = re.compile(r"</?[A-Za-z][^>]*>|&[A-Za-z]+;|&#\d+;|\*\*")
-BRACKETS = {"(": ")", "[": "]", "{": "}", "（": "）", "«": "»", "“": "”", "「": "」"}
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem, where it is and why."""
-
-    level: str  # "error" or "warning"
-    rule: str
-    file: str
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        place = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{place}: {self.level}: [{self.rule}] {self.message}"
 
 
 @dataclass(frozen=True)
@@ -84,6 +56,7 @@ class Report:
     """Everything `check` found."""
 
     stats: list[Stats] = field(default_factory=list)
+    totals: list[Stats] = field(default_factory=list)  # per language, each unit once
     obsolete: dict[str, int] = field(default_factory=dict)
     readability: dict[str, float] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
@@ -96,27 +69,44 @@ class Report:
     def as_json(self) -> dict:
         """Return the report as plain data."""
         return {
-            "stats": [{**asdict(s), "untranslated": s.untranslated,
-                       "percent": round(s.percent, 1)} for s in self.stats],
+            "stats": [_stats_json(s) for s in self.stats],
+            "totals": [_stats_json(s) for s in self.totals],
             "obsolete": self.obsolete,
             "readability": {topic: round(grade, 1) for topic, grade in self.readability.items()},
             "findings": [asdict(f) for f in self.findings],
         }
 
 
+def _stats_json(stats: Stats) -> dict:
+    """Return one row of progress as plain data."""
+    return {**asdict(stats), "untranslated": stats.untranslated,
+            "percent": round(stats.percent, 1)}
+
+
 def check(root: Path, content: Content, threshold: float, today: dt.date,
-          sources: tuple[SourcePage, ...] = (), words: int = DEFAULT_WORDS) -> Report:
-    """Check every catalog against the template, and the English content itself."""
+          sources: tuple[SourcePage, ...] = (), words: int = DEFAULT_WORDS,
+          langs: tuple[str, ...] = ()) -> Report:
+    """Check the English content, then every catalog (or those of `langs`) with the same
+    validation `build` enforces."""
     report = Report()
     check_source(content, today, report)
     if sources:
         check_originality(content, sources, words, report)
     template = read_catalog(template_path(root), root)
     units = _units_by_topic(content, template)
-    for lang in languages(root)[1:]:
-        path = catalog_path(root, lang)
-        display = path.relative_to(root).as_posix()
-        catalog = read_catalog(path, root, lang)
+    every = tuple(languages(root)[1:])
+    for lang in langs or every:
+        if lang not in every:
+            raise CatalogError(f"no catalog for {lang!r} (languages: {', '.join(every)})")
+        display = catalog_path(root, lang).relative_to(root).as_posix()
+        try:
+            validated = validate_catalog(root, lang, content, every)
+        except CatalogError as error:
+            for each in error.errors if isinstance(error, ErrorList) else [error]:
+                report.findings.append(Finding("error", "catalog", each.file or display,
+                                               each.line, each.message))
+            continue
+        catalog = validated.catalog
         report.obsolete[lang] = len(catalog.obsolete)
         for topic_id, keys in units.items():
             stats = _stats(lang, topic_id, keys, catalog)
@@ -126,8 +116,23 @@ def check(root: Path, content: Content, threshold: float, today: dt.date,
                     "error", "completeness", display, None,
                     f"{topic_id}: {stats.percent:.0f}% translated ({stats.fuzzy} fuzzy, "
                     f"{stats.untranslated} untranslated), below the {threshold:g}% threshold"))
-        report.findings.extend(check_entries(catalog, display))
+        report.totals.append(_stats(lang, ALL_UNITS, set().union(*units.values()), catalog))
+        report.findings.extend(_critical_gaps(validated, content))
+        report.findings.extend(validated.findings)
     return report
+
+
+def _critical_gaps(validated: CatalogCheck, content: Content) -> list[Finding]:
+    """Report each critical unit that is untranslated or fuzzy (whatever the threshold)."""
+    findings = []
+    for context, msgid in sorted(critical_keys(content), key=lambda k: (k[0] or "", k[1])):
+        message = validated.catalog.get(msgid, context=context)
+        if message is None or not message.string or message.fuzzy:
+            state = "fuzzy" if message is not None and message.fuzzy else "untranslated"
+            findings.append(Finding(
+                "error", "critical", validated.file, message.lineno if message else None,
+                f"critical unit {state} (it is never printed in English): {msgid[:60]!r}"))
+    return findings
 
 
 def _units_by_topic(content: Content, template: Catalog) -> dict[str, set]:
@@ -149,76 +154,6 @@ def _stats(lang: str, topic_id: str, keys: set, catalog: Catalog) -> Stats:
             else:
                 translated += 1
     return Stats(lang, topic_id, len(keys), translated, fuzzy)
-
-
-# --- Quality of each translated entry --------------------------------------------------
-
-
-def check_entries(catalog: Catalog, display: str) -> list[Finding]:
-    """Run the quality checks on every translated, non-fuzzy entry of a catalog."""
-    messages = [m for m in catalog if m.id and m.string and not m.fuzzy]
-    ratios = [_length(m.string) / _length(m.id) for m in messages if _length(m.id) >= 20]
-    typical = statistics.median(ratios) if ratios else 1.0
-    findings = []
-    for message in messages:
-        for level, rule, reason in _entry_problems(message, typical):
-            findings.append(Finding(level, rule, display, message.lineno, reason))
-    return findings
-
-
-def _entry_problems(message: Message, typical: float):
-    """Yield (level, rule, reason) for each problem of one entry."""
-    source, target = message.id, message.string
-    missing = [t for t in INVARIANTS.findall(source) if t not in target]
-    missing += [t for t in INVARIANT_TERMS if t in source and t not in target]
-    if missing:
-        yield "error", "invariants", f"must keep {', '.join(dict.fromkeys(missing))} unchanged"
-    extra = set(PLACEHOLDER.findall(target)) - set(PLACEHOLDER.findall(source))
-    if extra:
-        yield "error", "invariants", f"adds placeholders {', '.join(sorted(extra))}"
-    if sorted(MARKUP.findall(target)) != sorted(MARKUP.findall(source)):
-        yield "error", "markup", "markup differs from the English (translations are plain text)"
-    if target == source and _has_words(source):
-        yield "error", "untranslated", "the translation is a copy of the English"
-    unbalanced = _unbalanced(target)
-    if unbalanced and not _unbalanced(source):
-        yield "error", "brackets", f"unbalanced {unbalanced}"
-    if (source[:1].isspace(), source[-1:].isspace()) != (target[:1].isspace(),
-                                                        target[-1:].isspace()):
-        yield "error", "whitespace", "leading or trailing whitespace differs from the English"
-    if _length(source) >= 20:
-        ratio = _length(target) / _length(source)
-        if ratio > typical * 2.2 or ratio < typical / 2.2:
-            yield ("warning", "length",
-                   f"{ratio / typical:.1f}x the usual length for this language: "
-                   "check nothing was added or dropped")
-
-
-def _length(text: str) -> int:
-    """Count the characters a reader sees, without placeholders."""
-    return len(PLACEHOLDER.sub("", text))
-
-
-def _has_words(text: str) -> bool:
-    """Say whether text has words beyond terms that may stay the same in every language."""
-    for term in MAY_STAY_ENGLISH:
-        text = text.replace(term, " ")
-    return bool(re.search(r"[^\W\d_]{3,}", INVARIANTS.sub(" ", text)))
-
-
-def _unbalanced(text: str) -> str | None:
-    """Return the first bracket or quote left open or closed twice, if any."""
-    closing = {v: k for k, v in BRACKETS.items()}
-    stack: list[str] = []
-    for char in text:
-        if char in BRACKETS:
-            stack.append(char)
-        elif char in closing:
-            if not stack or stack.pop() != closing[char]:
-                return char
-    if stack:
-        return stack[-1]
-    return '"' if text.count('"') % 2 else None
 
 
 # --- The English source ----------------------------------------------------------------

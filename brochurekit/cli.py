@@ -82,7 +82,7 @@ def _check(args: argparse.Namespace) -> int:
     from . import checks
     sources = originality.load_sources(args.sources) if args.sources else ()
     report = checks.check(args.root, load_content(args.root), args.threshold, args.today,
-                          sources, args.words)
+                          sources, args.words, tuple(args.lang or ()))
     if args.json:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
@@ -95,7 +95,8 @@ def format_report(report) -> str:  # noqa: ANN001
     header = ("language", "topic", "translated", "fuzzy", "untranslated", "done")
     rows = [header] + [
         (s.lang, s.topic, f"{s.translated}/{s.total}", str(s.fuzzy), str(s.untranslated),
-         f"{s.percent:.0f}%") for s in report.stats
+         f"{s.percent:.0f}%")
+        for s in sorted([*report.stats, *report.totals], key=lambda s: s.lang)
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
@@ -106,12 +107,35 @@ def format_report(report) -> str:  # noqa: ANN001
     lines.append("reading grade (Flesch-Kincaid, target 8 or below): " + ", ".join(
         f"{topic} {grade:.1f}" for topic, grade in report.readability.items()))
     lines.extend(str(finding) for finding in report.findings)
+    for total in report.totals:
+        mine = [f for f in report.findings if f.file.startswith(f"locales/{total.lang}/")]
+        errors = sum(f.level == "error" for f in mine)
+        lines.append(f"{total.lang}: {total.percent:.0f}% of {total.total} units, "
+                     f"{errors} errors, {len(mine) - errors} warnings")
     if report.shared_words is not None:
         shared = sum(f.rule == "originality" for f in report.findings)
         lines.append(f"{shared} passages share {report.shared_words}+ words with the sources")
     errors = sum(f.level == "error" for f in report.findings)
     lines.append(f"{errors} errors, {len(report.findings) - errors} warnings")
     return "\n".join(lines)
+
+
+def _review(args: argparse.Namespace) -> int:
+    """Record a medical review of every entry of a catalog that passes the checks today."""
+    from . import gate, review
+
+    translator = gate.load_translator(args.root, args.lang)
+    if args.lang == catalogs.SOURCE_LANGUAGE:
+        raise BrochureError("English is the source language: there is no translation to review")
+    passed = [digest for key, digest in translator.digests.items()
+              if key in translator.entries]
+    path = review.record_review(args.root, args.lang, args.reviewer, args.date, passed)
+    log.info("recorded a review of %d entries by %s on %s in %s", len(passed), args.reviewer,
+             args.date.isoformat(), path.relative_to(args.root))
+    if translator.rejected:
+        log.warning("%d entries that break a rule were not recorded: run `check --lang %s`",
+                    len(translator.rejected), args.lang)
+    return EXIT_OK
 
 
 def _run_length(value: str) -> int:
@@ -176,6 +200,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "compile": _compile,
     "init-language": _init_language,
     "check": _check,
+    "review": _review,
     "build": _build,
     "serve": _serve,
     "release": _release,
@@ -217,9 +242,17 @@ def make_parser() -> argparse.ArgumentParser:
             sub.add_argument("--port", type=int, default=8000, help="port to listen on")
         if name == "init-language":
             sub.add_argument("language", help="a locale code such as pt_BR, de or zh_Hant")
+        if name == "review":
+            sub.add_argument("--lang", required=True, help="the catalog's language")
+            sub.add_argument("--reviewer", required=True,
+                             help="who reviewed it, as the back page should name them")
+            sub.add_argument("--date", type=dt.date.fromisoformat, default=dt.date.today(),
+                             help="when (YYYY-MM-DD)")
         if name == "check":
             sub.add_argument("--json", action="store_true", help="print the report as JSON")
             sub.add_argument("--strict", action="store_true", help="fail on warnings too")
+            sub.add_argument("--lang", action="append", metavar="LANG",
+                             help="check only this language's catalog (repeatable)")
             sub.add_argument("--threshold", type=float, default=100.0,
                              help="percent of a topic a language must translate to pass")
             sub.add_argument("--today", type=dt.date.fromisoformat, default=dt.date.today(),

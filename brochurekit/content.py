@@ -43,6 +43,11 @@ COMMENTS = {
     "figure-label": "Short label inside a figure (column, row, box or legend): keep it short, "
                     "it sits in a narrow box.",
 }
+# Units a patient must never miss: warning signs, doses and schedules, the numbers to call,
+# the disclaimer. They print only when translated in full, even in a draft.
+CRITICAL_KINDS = ("alert", "alert-heading")
+CRITICAL_COMMENT = ("CRITICAL: translate all of it and keep every number, drug name and "
+                    "warning; this text is never printed in English or in part.")
 BLOCK_KINDS = ("paragraph", "subheading", "bullets", "questions", "alert", "figure")
 FIGURE_TYPES = ("timeline", "flow", "cards")
 MAX_QUESTIONS = 7  # a group of questions a reader can take in at once
@@ -61,10 +66,13 @@ class Message:
     kind: str
     file: str
     line: int
+    critical: bool = False  # in a section marked `critical: true`, or a warning box
 
     @property
     def comment(self) -> str:
         """Describe the unit for the translator."""
+        if self.critical:
+            return f"{COMMENTS[self.kind]} {CRITICAL_COMMENT}"
         return COMMENTS[self.kind]
 
 
@@ -282,6 +290,7 @@ class _Reader:
 
     def __init__(self, file: str):
         self.file = file
+        self.critical = False  # inside a section marked `critical: true`
 
     def fail(self, node: Node, where: str, message: str) -> ContentError:
         """Make an error for a node, to be raised by the caller."""
@@ -341,6 +350,12 @@ class _Reader:
         if not isinstance(node, ScalarNode) or node.tag != "tag:yaml.org,2002:int":
             raise self.fail(node, where, f"expected a whole number, got {_describe(node)}")
         return int(node.value)
+
+    def flag(self, node: Node, where: str) -> bool:
+        """Return true or false, written as such (not yes, no, on or 1)."""
+        if not isinstance(node, ScalarNode) or node.value not in ("true", "false"):
+            raise self.fail(node, where, f"expected true or false, got {_describe(node)}")
+        return node.value == "true"
 
     def date(self, node: Node, where: str) -> dt.date:
         """Return a date written as YYYY-MM-DD."""
@@ -443,7 +458,7 @@ def _reference(read: _Reader, key: str, node: Node) -> Reference:
 
 def _shared_block(read: _Reader, key: str, node: Node, sources: dict[str, Source]) -> Section:
     where = f"blocks.{key}"
-    m = read.mapping(node, where, ("heading", "content"), ("sources",))
+    m = read.mapping(node, where, ("heading", "content"), ("sources", "critical"))
     source_ids = read.texts(m["sources"], f"{where}.sources") if "sources" in m else ()
     for i, source_id in enumerate(source_ids):
         if source_id not in sources:
@@ -457,11 +472,15 @@ def _section_body(
     read: _Reader, key: str, m: dict[str, Node], where: str, context: str,
     sources: tuple[Source, ...] = (), shared: bool = False,
 ) -> Section:
-    heading = _message(read, m["heading"], f"{where}.heading", context, "heading")
-    blocks = tuple(
-        _block(read, item, f"{where}.content[{i}]", context)
-        for i, item in enumerate(read.sequence(m["content"], f"{where}.content"))
-    )
+    read.critical = "critical" in m and read.flag(m["critical"], f"{where}.critical")
+    try:
+        heading = _message(read, m["heading"], f"{where}.heading", context, "heading")
+        blocks = tuple(
+            _block(read, item, f"{where}.content[{i}]", context)
+            for i, item in enumerate(read.sequence(m["content"], f"{where}.content"))
+        )
+    finally:
+        read.critical = False
     if not blocks:
         raise read.fail(m["content"], f"{where}.content", "a section needs some content")
     return Section(key, heading, blocks, sources, shared)
@@ -592,7 +611,8 @@ def _legend(read: _Reader, node: Node, where: str, context: str,
 
 
 def _message(read: _Reader, node: Node, where: str, context: str, kind: str) -> Message:
-    return Message(read.text(node, where), context, kind, read.file, node.start_mark.line + 1)
+    return Message(read.text(node, where), context, kind, read.file, node.start_mark.line + 1,
+                   read.critical or kind in CRITICAL_KINDS)
 
 
 # --- Topic files ---------------------------------------------------------------------
@@ -683,7 +703,7 @@ def _topic_section(
     ):
         m = read.mapping(node, where, ("shared",))
         return read.slug(m["shared"], f"{where}.shared"), m["shared"]
-    m = read.mapping(node, where, ("id", "heading", "content"))
+    m = read.mapping(node, where, ("id", "heading", "content"), ("critical",))
     section_id = read.slug(m["id"], f"{where}.id")
     return _section_body(read, section_id, m, where, f"{topic_id}/{section_id}")
 

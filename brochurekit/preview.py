@@ -88,18 +88,19 @@ class Preview:
     def brochure(self, lang: str, topic_id: str) -> str:
         """Return a brochure's HTML as a draft, with the stylesheets and the reloader."""
         state = watched_state(self.root)  # before reading any file: a later save reloads
-        html = self._html(lang, topic_id)
+        html, withdrawn = self._html(lang, topic_id)
         links = "".join(f'<link rel="stylesheet" href="/styles/{name}">' for name in STYLESHEETS)
         head = Markup(f'<meta name="preview-state" content="{state}">{links}'
                       f'<link rel="stylesheet" href="/styles/{PREVIEW_CSS}">'
                       '<script src="/_reload.js" defer></script></head>')
-        bar = self.pages.get_template("bar.html.j2").render(lang=lang, topic=topic_id)
+        bar = self.pages.get_template("bar.html.j2").render(lang=lang, topic=topic_id,
+                                                            withdrawn=withdrawn)
         html = html.replace("</head>", head, 1)
         return re.sub(r"(<body[^>]*>)", lambda m: m[1] + bar, html, count=1)
 
     def pdf(self, lang: str, topic_id: str) -> bytes:
         """Return the brochure as a real (draft) PDF."""
-        html = self._html(lang, topic_id)
+        html, _ = self._html(lang, topic_id)
         with self.lock:
             if self._writer is None:
                 self._writer = PdfWriter(self.root)
@@ -110,15 +111,19 @@ class Preview:
         """Return a page that shows an error and reloads once the file is fixed."""
         return self.pages.get_template("error.html.j2").render(error=str(error), state=state)
 
-    def _html(self, lang: str, topic_id: str) -> str:
-        """Render a brochure as a draft from fresh content and catalogs."""
+    def _html(self, lang: str, topic_id: str) -> tuple[str, list[str]]:
+        """Render a brochure as a draft from fresh content and catalogs; return it with the
+        reasons each entry it would print was withdrawn (shown in English instead)."""
         if lang not in languages(self.root):
             raise BrochureError(f"unknown language {lang!r}")
         topic = load_content(self.root).topic(topic_id)
         with self.lock:
             translator = load_translator(self.root, lang)
             env = make_environment(self.root / "templates")
-            return render_html(env, topic, translator, "letter", draft=True)
+            html = render_html(env, topic, translator, "letter", draft=True)
+            withdrawn = sorted(translator.rejected[key] for key in translator.used
+                               if key in translator.rejected)
+        return html, withdrawn
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -22,9 +22,10 @@ from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .build import BuildOptions, build, build_timestamp
-from .catalogs import Translator, languages, load_translator
-from .content import Content, load_content
+from .catalogs import Translator, languages
+from .content import Content, Topic, load_content
 from .errors import BrochureError
+from .gate import load_translator
 from .render import Language, translate
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,8 @@ def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None =
         log.error("release not written: %d of %d brochures failed; %s is unchanged",
                   len(failed), len(results), out)
         return len(failed)
-    translators = {lang: load_translator(root, lang) for lang in langs}
+    # Read only: the build has already enforced every rule on what it printed.
+    translators = {lang: load_translator(root, lang, content, enforce=False) for lang in langs}
     entries = [_entry(content, translators[r.lang], r.topic, r.path, r.pages)
                for r in results]
     manifest = {
@@ -158,8 +160,17 @@ def _entry(content: Content, translator: Translator, topic_id: str, path: Path,
             "last": format_date(topic.review.last_reviewed, "long", locale=translator.locale),
             "next": format_date(topic.review.next_review_due, "long", locale=translator.locale),
         },
-        "translation_reviewed_by": translator.reviewed_by,
+        "translation_review": _review(translator, topic),
     }
+
+
+def _review(translator: Translator, topic: Topic) -> dict | None:
+    """Say who checked the translation a brochure prints, and what changed since."""
+    status = translator.review_status({(m.context, m.text) for m in topic.messages()})
+    if status is None:
+        return None
+    return {"reviewer": status.reviewer, "date": status.date.isoformat(),
+            "changed_since": status.changed}
 
 
 def _pages(path: Path) -> int:

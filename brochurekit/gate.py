@@ -1,0 +1,218 @@
+"""One gate for every catalog: what `check` reports is what `build` and `release` enforce.
+
+`validate_catalog` reads a language's catalog the one way both commands read it (a bounded
+read, UTF-8 only, msgfmt's syntax check, the headers), then runs the translation-safety
+rules (brochurekit.safety) and the glossary on every translated entry. `check` prints the
+findings; `build` withholds any brochure that would print an entry with an error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+
+from .catalogs import (
+    MAX_CATALOG_BYTES,
+    REVIEWED_BY,
+    REVIEWED_ON,
+    SOURCE_LANGUAGE,
+    Translator,
+    catalog_path,
+    check_syntax,
+    languages,
+    read_catalog,
+    validate_language,
+)
+from .content import Content, load_content
+from .errors import CatalogError
+from .glossary import fold, load_glossary
+from .review import entry_digest, load_reviews, unreviewed
+from .safety import Entry, EntryChecker
+
+Key = tuple[str | None, str]
+CHARSET = re.compile(rb'^"Content-Type:[^"]*charset=([^"\\\s;]+)', re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, where it is and why."""
+
+    level: str  # "error" or "warning"
+    rule: str
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        place = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{place}: {self.level}: [{self.rule}] {self.message}"
+
+
+@dataclass
+class CatalogCheck:
+    """A validated catalog and what its entries break."""
+
+    lang: str
+    file: str
+    catalog: Catalog
+    findings: list[Finding] = field(default_factory=list)
+    errors: dict[Key, Finding] = field(default_factory=dict)  # the first error of each entry
+
+
+def read_validated(root: Path, lang: str) -> tuple[Catalog, list[Finding]]:
+    """Read a catalog as `check` and `build` both do; raise CatalogError when it cannot be
+    trusted as a whole, and return warnings about its headers."""
+    validate_language(lang)
+    path = catalog_path(root, lang)
+    display = path.relative_to(root).as_posix()
+    raw = _read_bounded(path, display)
+    if b"\0" in raw:
+        line = raw[: raw.index(b"\0")].count(b"\n") + 1
+        raise CatalogError("a NUL byte: gettext tools and this pipeline would read different "
+                           "text", display, line)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise CatalogError(f"not valid UTF-8 ({error.reason} at byte {error.start})", display,
+                           line) from None
+    declared = CHARSET.search(raw)
+    if declared is None or declared[1].decode("ascii", "replace").lower() not in ("utf-8",
+                                                                                  "utf8"):
+        line = raw[: declared.start()].count(b"\n") + 1 if declared else None
+        charset = declared[1].decode("ascii", "replace") if declared else "none"
+        raise CatalogError(f"the Content-Type header must say charset=UTF-8, not {charset}",
+                           display, line)
+    catalog = read_catalog(path, root, lang)
+    check_syntax(path, display)
+    declared_lang = dict(catalog.mime_headers).get("Language", "")
+    if declared_lang != lang:
+        raise CatalogError(
+            f"the Language header says {declared_lang!r} but the catalog is in the {lang!r} "
+            "folder", display, _line_of(raw, b'"Language:'))
+    warnings = []
+    for name in (REVIEWED_BY, REVIEWED_ON):
+        line = _line_of(raw, f'"{name}:'.encode())
+        if line:
+            warnings.append(Finding(
+                "warning", "review", display, line,
+                f"{name} is ignored: a review is recorded in locales/{lang}/review.yaml, "
+                "which the repository's owners keep"))
+    return catalog, warnings
+
+
+def _read_bounded(path: Path, display: str) -> bytes:
+    """Read at most the size cap (a special file can claim any size or none)."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CATALOG_BYTES + 1)
+    except FileNotFoundError:
+        raise CatalogError("file not found", display) from None
+    except OSError as error:
+        raise CatalogError(f"cannot be read: {error.strerror}", display) from None
+    if len(data) > MAX_CATALOG_BYTES:
+        raise CatalogError(f"file is larger than {MAX_CATALOG_BYTES} bytes", display)
+    return data
+
+
+def _line_of(raw: bytes, start: bytes) -> int | None:
+    """Return the line of the first line starting with `start`."""
+    for number, line in enumerate(raw.splitlines(), 1):
+        if line.startswith(start):
+            return number
+    return None
+
+
+def validate_catalog(root: Path, lang: str, content: Content,
+                     languages: tuple[str, ...]) -> CatalogCheck:
+    """Read a catalog and run every entry rule and the glossary on its translations."""
+    catalog, findings = read_validated(root, lang)
+    display = catalog_path(root, lang).relative_to(root).as_posix()
+    result = CatalogCheck(lang, display, catalog, findings)
+    glossary = load_glossary(root, lang)
+    if glossary is None:
+        result.findings.append(Finding(
+            "warning", "glossary", display, None,
+            f"no glossary: add locales/{lang}/glossary.csv with the approved translation "
+            "of each drug and procedure"))
+    critical = critical_keys(content)
+    messages = [m for m in catalog if m.id and m.string and not m.fuzzy
+                and isinstance(m.id, str)]
+    entries = [Entry(m.context, m.id, m.string, (m.context, m.id) in critical)
+               for m in messages]
+    checker = EntryChecker.for_entries(lang, catalog.locale or validate_language(lang),
+                                       glossary, entries, languages)
+    for message, entry in zip(messages, entries, strict=True):
+        for problem in checker.problems(entry):
+            finding = Finding(problem.level, problem.rule, display, message.lineno,
+                              problem.message)
+            result.findings.append(finding)
+            if problem.level == "error":
+                result.errors.setdefault((message.context, message.id), finding)
+    reviews = load_reviews(root, lang)
+    digests = {(m.context, m.id): entry_digest(m.context, m.id, m.string) for m in messages}
+    lines = {(m.context, m.id): m.lineno for m in messages}
+    for key in unreviewed(reviews, digests):
+        latest = max(reviews, key=lambda r: r.date)
+        result.findings.append(Finding(
+            "warning", "review", display, lines[key],
+            f"not covered by the review of {latest.date.isoformat()} ({latest.reviewer}): "
+            "changed or added since; the back page says so"))
+    if glossary:
+        for source, targets in glossary.variations((e.source, e.target) for e in entries)\
+                .items():
+            where = next((m.lineno for m, e in zip(messages, entries, strict=True)
+                          if any(fold(t) in fold(e.target) for t in targets)), None)
+            result.findings.append(Finding(
+                "warning", "glossary", display, where,
+                f"{source!r} is translated two ways: {', '.join(sorted(targets))}; use one"))
+    return result
+
+
+def critical_keys(content: Content) -> frozenset[Key]:
+    """Return the units marked critical in the content (see content.CRITICAL_KINDS)."""
+    return frozenset((m.context, m.text) for topic in content.topics
+                     for m in topic.messages() if m.critical)
+
+
+def load_translator(root: Path, lang: str, content: Content | None = None,
+                    enforce: bool = True) -> Translator:
+    """Read a language's catalog into a Translator; with `enforce`, entries that break a
+    rule move from its entries to its rejected ones (a build may enforce later, only for
+    the languages it has brochures to render)."""
+    locale = validate_language(lang)
+    if lang == SOURCE_LANGUAGE:
+        return Translator(lang, locale)
+    content = content or load_content(root)
+    catalog, _ = read_validated(root, lang)
+    display = catalog_path(root, lang).relative_to(root).as_posix()
+    entries, digests = {}, {}
+    for message in catalog:
+        if not message.id or message.fuzzy or not message.string:
+            continue
+        if isinstance(message.id, tuple):
+            raise CatalogError("plural messages are not supported yet", display, message.lineno)
+        key = (message.context, message.id)
+        entries[key] = message.string
+        digests[key] = entry_digest(message.context, message.id, message.string)
+    content_keys = {(m.context, m.text) for topic in content.topics for m in topic.messages()}
+    translator = Translator(
+        lang, locale, entries, display, critical=critical_keys(content),
+        reviews=load_reviews(root, lang), digests=digests,
+        template_keys=frozenset({(m.context, m.id) for m in catalog if m.id} - content_keys))
+    if enforce:
+        enforce_rules(root, translator, content)
+    return translator
+
+
+def enforce_rules(root: Path, translator: Translator, content: Content) -> CatalogCheck:
+    """Run every rule on a translator's catalog; withdraw the entries that break one."""
+    validated = validate_catalog(root, translator.lang, content, tuple(languages(root)[1:]))
+    for key, finding in validated.errors.items():
+        translator.entries.pop(key, None)
+        translator.rejected[key] = f"{finding.file}:{finding.line}: [{finding.rule}] " \
+                                   f"{finding.message}"
+    return validated
