@@ -41,6 +41,29 @@ def translators():
     return {lang: load_translator(ROOT, lang) for lang in LANGUAGES}
 
 
+def translate(project: Path, lang: str, key, change, fuzzy: bool = False) -> int:
+    """Change one translation of a project's catalog (`change` maps the old msgstr to the
+    new one); return the line of the entry's msgid in the saved catalog, where a finding
+    must point."""
+    import polib
+    from babel.messages.pofile import read_po
+
+    from brochurekit.catalogs import catalog_path
+
+    path = catalog_path(project, lang)
+    po = polib.pofile(str(path), wrapwidth=76)
+    found = next(e for e in po if (e.msgctxt or None, e.msgid) == key)
+    found.msgstr = change(found.msgstr)
+    if fuzzy:
+        found.flags.append("fuzzy")
+    po.save(str(path))
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    line = catalog.get(key[1], context=key[0]).lineno
+    assert path.read_text(encoding="utf-8").splitlines()[line - 1].startswith("msgid")
+    return line
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """Return a throw-away copy of the project to change freely."""

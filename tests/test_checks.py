@@ -8,26 +8,19 @@ import pytest
 
 from brochurekit.catalogs import catalog_path
 from brochurekit.cli import EXIT_FAILED, EXIT_OK, main
-from conftest import TOPICS
+from conftest import TOPICS, translate
 
 PO = "locales/es/LC_MESSAGES/brochures.po"
 RADIATION = "Radioterapia: entre semana (de lunes a viernes), durante 5 a 7 semanas."
+KEY = ("shared/chemoradiation", "Radiation: on weekdays (Monday to Friday), for 5 to 7 weeks.")
+VEIN = ("shared/chemoradiation", "Chemo by vein: 5-FU (fluorouracil) and mitomycin. You get "
+        "them in week 1 and again around week 5.")
+TRIALS = ("shared/clinical-trials", "Clinical trials")
 
 
 def check(project, capsys, *args) -> tuple[int, dict]:
     status = main(["--root", str(project), "check", "--json", "--today", "2026-11-23", *args])
     return status, json.loads(capsys.readouterr().out)
-
-
-def edit(project, old: str, new: str) -> int:
-    """Change the Spanish catalog; return the line of the changed msgstr's msgid."""
-    path = catalog_path(project, "es")
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    before = text[: text.index(old)].splitlines()
-    return next(len(before) - i + 1 for i, line in enumerate(reversed(before), 1)
-                if line.startswith("msgid"))
 
 
 def rules(report) -> list[tuple[str, str, int | None]]:
@@ -46,41 +39,42 @@ def test_the_shipped_catalogs_pass(project, capsys):
 
 
 @pytest.mark.parametrize(("new", "level", "rule"), [
-    (RADIATION.replace("5 a 7", "cinco a siete"), "error", "invariants"),
-    ('msgstr "Radiation: on weekdays (Monday to Friday), for 5 to 7 weeks."',
-     "error", "untranslated"),
+    (RADIATION.replace("5 a 7", "cinco a siete"), "error", "numbers"),
+    ("Radiation: on weekdays (Monday to Friday), for 5 to 7 weeks.", "error", "untranslated"),
     (RADIATION.replace("Radioterapia:", "Radioterapia (diaria:"), "error", "brackets"),
-    (RADIATION.replace("semanas.", "semanas. "), "error", "whitespace"),
-    (RADIATION.replace("entre semana", "<b>entre semana</b>"), "error", "markup"),
-    (RADIATION.replace("semanas.", "semanas, " + "y además muchas otras cosas " * 6 + "."),
+    (RADIATION.replace("semanas.", "semanas. "), "error", "endwhitespace"),
+    (RADIATION.replace("entre semana", "<b>entre semana</b>"), "error", "xmltags"),
+    (RADIATION.replace("semanas.", "semanas, " + "y además muchas otras cosas, " * 6 + "y más."),
      "warning", "length"),
 ])
 def test_each_entry_rule_names_the_entry(project, capsys, new, level, rule):
-    old = f'msgstr "{RADIATION}"'
-    line = edit(project, old, new if new.startswith("msgstr") else f'msgstr "{new}"')
+    line = translate(project, "es", KEY, lambda old: new)
     status, report = check(project, capsys)
     assert (level, rule, line) in rules(report)
     assert status == (EXIT_FAILED if level == "error" else EXIT_OK)
 
 
 def test_a_dropped_drug_name_is_an_error(project, capsys):
-    edit(project, '"Quimio por la vena: 5-FU (fluorouracilo) y',
-         '"Quimio por la vena: fluorouracilo y')
+    translate(project, "es", VEIN, lambda s: s.replace("5-FU (fluorouracilo)", "fluorouracilo"))
     status, report = check(project, capsys)
     assert status == EXIT_FAILED
     assert any(f["rule"] == "invariants" and "5-FU" in f["message"] for f in report["findings"])
 
 
 def test_untranslated_and_fuzzy_units_fail_the_threshold(project, capsys):
-    edit(project, f'msgstr "{RADIATION}"', 'msgstr ""')
-    edit(project, 'msgctxt "shared/clinical-trials"\nmsgid "Clinical trials"',
-         '#, fuzzy\nmsgctxt "shared/clinical-trials"\nmsgid "Clinical trials"')
+    translate(project, "es", KEY, lambda s: "")
+    translate(project, "es", TRIALS, str, fuzzy=True)
     status, report = check(project, capsys)
     assert status == EXIT_FAILED
     stats = {(s["lang"], s["topic"]): s for s in report["stats"]}
     treating = stats[("es", "treating-anal-cancer")]
     assert (treating["untranslated"], treating["fuzzy"], treating["percent"] < 100) == (1, 1, True)
     assert ("error", "completeness", None) in rules(report)
+    # The threshold lowers the bar for ordinary units, never for a critical one.
+    status, report = check(project, capsys, "--threshold", "90")
+    assert status == EXIT_FAILED
+    assert {f["rule"] for f in report["findings"] if f["level"] == "error"} == {"critical"}
+    translate(project, "es", KEY, lambda s: RADIATION)
     status, _ = check(project, capsys, "--threshold", "90")
     assert status == EXIT_OK
 

@@ -27,7 +27,7 @@ def translate_all(project, lang: str, prefix: str) -> None:
         write_po(handle, catalog, width=76)
 
 
-def test_a_new_language_builds_with_no_code_change(project, tmp_path, caplog):
+def test_a_new_language_builds_with_no_code_change(project, tmp_path, caplog, monkeypatch):
     caplog.set_level(logging.INFO)
     assert run(project, "init-language", "pt_BR") == EXIT_OK
     header = catalog_path(project, "pt_BR").read_text()
@@ -40,7 +40,13 @@ def test_a_new_language_builds_with_no_code_change(project, tmp_path, caplog):
     assert "untranslated or fuzzy" in caplog.text
 
     translate_all(project, "pt_BR", "PT")
-    assert run(project, "check", "--today", "2026-11-23") == EXIT_OK
+    caplog.clear()
+    # The stand-in translation is English text: the gate says so, and holds it back.
+    assert run(project, "check", "--today", "2026-11-23", "--lang", "pt_BR") == EXIT_FAILED
+    assert run(project, "build", "--lang", "pt_BR", "--out", str(out)) == EXIT_FAILED
+    assert "[language] the text reads as English (en), not pt_BR" in caplog.text
+    # With the gate off, everything else about a new language works with no code change.
+    monkeypatch.setattr("brochurekit.build.enforce_rules", lambda *args: None)
     assert run(project, "build", "--lang", "pt_BR", "--out", str(out)) == EXIT_OK
     reader = PdfReader(out / "pt_BR" / "treating-anal-cancer.pdf")
     assert reader.trailer["/Root"]["/Lang"] == "pt-BR"
@@ -49,7 +55,8 @@ def test_a_new_language_builds_with_no_code_change(project, tmp_path, caplog):
 
 
 def test_a_script_with_no_font_is_named_then_built_once_a_font_is_added(
-        project, tmp_path, caplog):
+        project, tmp_path, caplog, monkeypatch):
+    monkeypatch.setattr("brochurekit.build.enforce_rules", lambda *args: None)  # stand-in text
     assert run(project, "init-language", "am") == EXIT_OK
     assert "cannot draw: ማ (U+121B)" in caplog.text  # warned at once, from the autonym
     translate_all(project, "am", "ሰላም")
