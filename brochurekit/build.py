@@ -28,7 +28,9 @@ from .content import SHARED_FILE, Content, Topic, load_content
 from .errors import BrochureError, CatalogError, CatalogErrors
 from .fonts import FONTS_CSS, check_coverage, find_font, font_stacks, stack_for
 from .gate import enforce_rules, load_translator
+from .glossary import glossary_path
 from .render import HALF_SIZES, PAPER_SIZES, Language, make_environment, page_label, render_html
+from .review import review_path
 
 log = logging.getLogger(__name__)
 
@@ -249,6 +251,9 @@ def input_hash(root: Path, topic: Topic, translator: Translator, options: BuildO
              *sorted((root / "styles").glob("**/*.css"))]
     if translator.file:
         files.append(root / translator.file)
+        # The glossary decides which entries print; the review record, the back page.
+        files += [path for path in (glossary_path(root, translator.lang),
+                                    review_path(root, translator.lang)) if path.exists()]
     for path in files:
         name = path.name if path in CODE else path.relative_to(root)
         digest.update(f"{name}\0".encode() + path.read_bytes())

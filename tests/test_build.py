@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from brochurekit.build import BuildOptions, build
 from brochurekit.catalogs import catalog_path
+from brochurekit.cli import main
 
 ONE_LANGUAGE = ("es",)
 
@@ -54,6 +55,26 @@ def test_one_catalog_rebuilds_its_language_and_a_style_rebuilds_all(project, tmp
     css = project / "styles" / "type.css"
     css.write_text(css.read_text() + "\n/* a change */\n")
     assert all(r.fresh for r in build(project, options))
+
+
+def test_a_glossary_or_review_change_revisits_an_up_to_date_brochure(project, tmp_path):
+    """Both decide what a brochure prints: the gate runs again, the back page changes."""
+    options = BuildOptions(out=tmp_path / "out", languages=("fr",),
+                           topics=("stage-4-anal-cancer",), jobs=1)
+    assert build(project, options)[0].error is None
+    glossary = project / "locales" / "fr" / "glossary.csv"
+    approved = "carboplatin,carboplatine,preferred"
+    text = glossary.read_text(encoding="utf-8")
+    assert approved in text
+    glossary.write_text(text.replace(approved, "carboplatin,carboplatinum,preferred"),
+                        encoding="utf-8")
+    (result,) = build(project, options)
+    assert result.fresh and result.error is not None and "[glossary]" in str(result.error)
+    glossary.write_text(text, encoding="utf-8")
+    assert build(project, options)[0].error is None
+    assert not build(project, options)[0].fresh
+    assert main(["--root", str(project), "review", "--lang", "fr", "--reviewer", "X"]) == 0
+    assert build(project, options)[0].fresh
 
 
 def test_a_change_to_the_code_rebuilds_everything(project, tmp_path, monkeypatch):
