@@ -312,3 +312,17 @@ def test_mixed_scripts_and_numbering_systems():
     assert expected_numbering(Locale.parse("fr")) == {"latn"}
     assert expected_numbering(Locale.parse("ar")) == {"latn", "arab"}
     assert expected_numbering(Locale.parse("fa")) == {"latn", "arabext"}
+
+
+def test_a_release_with_one_broken_entry_is_not_written(project, capsys, caplog, tmp_path):
+    """The release is all or nothing: one changed number keeps the whole release out."""
+    line = translate(project, "es", RADIATION, lambda s: s.replace("5 a 7", "6 a 7"))
+    out = tmp_path / "dist"
+    assert main(["--root", str(project), "release", "--out", str(out),
+                 "--cache", str(tmp_path / "cache"), "--jobs", "2"]) == EXIT_FAILED
+    assert not out.exists()
+    withheld = {topic for topic in TOPICS
+                if f"es/{topic}: failed" in caplog.text}
+    assert withheld == printing(RADIATION)
+    assert f"brochures.po:{line}: [numbers] numbers or units differ from the English: " \
+           "lacks 5; has 6 not in the English" in caplog.text
