@@ -378,6 +378,12 @@ class EntryChecker:
         unit.target = target
         for test, failure in sorted(self._pofilter.run_filters(unit).items()):
             message = failure.get("message", test) if isinstance(failure, dict) else failure
+            if test in ("endpunc", "startpunc"):
+                edge = (lambda text: text.strip()[-1:]) if test == "endpunc" else (
+                    lambda text: text.strip()[:1])
+                where = "ends" if test == "endpunc" else "starts"
+                message += (f": the English {where} with {edge(source)!r}, the translation "
+                            f"with {edge(target)!r}")
             yield Problem("error", test, f"{message} (pofilter)")
 
     def _length(self, entry: Entry) -> Iterator[Problem]:
