@@ -10,8 +10,8 @@ packages=(
   libpango-1.0-0 libpangoft2-1.0-0   # WeasyPrint's text layout
   libharfbuzz-subset0     # fast font subsetting (fontTools fallback is ~5x slower for CJK)
   fontconfig
-  fonts-noto-core         # Latin, Arabic and many other scripts
-  fonts-noto-cjk          # Chinese, Japanese, Korean
+  fonts-noto-core         # Latin (also Vietnamese), Cyrillic, Arabic and Persian, Gurmukhi...
+  fonts-noto-cjk          # Chinese (Simplified and Traditional), Japanese, Korean
   poppler-utils           # pdftoppm, pdffonts, pdfinfo: looking at the PDFs
   gettext                 # msgfmt --check on the catalogs
   chromium                # the headless browser the preview server is tested in
