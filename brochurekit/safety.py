@@ -212,9 +212,21 @@ NEGATIONS = {
            "non", "incapable", "impossible"),
     "ar": ("لا", "لم", "لن", "ليس", "ليست", "لست", "لسنا", "لستم", "ليسوا", "غير", "بدون",
            "دون", "بلا", "ما", "عدم"),
-    "zh": ("不", "没", "無", "无", "别", "勿", "未", "非", "否"),
+    "zh": ("不", "没", "沒", "無", "无", "别", "別", "勿", "未", "非", "否"),
+    "pt": ("não", "nunca", "jamais", "sem", "nem", "nenhum", "nenhuma", "nada", "ninguém",
+           "incapaz", "impossível"),
+    "ru": ("не", "нет", "ни", "никогда", "без", "нельзя", "ничего", "никто", "невозможно"),
+    "vi": ("không", "chưa", "chẳng", "đừng", "chớ"),
+    "tl": ("hindi", "huwag", "wag", "wala", "walang", "ayaw"),
+    "ht": ("pa", "san", "okenn", "pèsonn", "anyen", "janm"),
+    "pa": ("ਨਹੀਂ", "ਨਾ", "ਬਿਨਾਂ", "ਮਤ"),
+    # Korean and Persian write negation inside the word (않다, 못; نمی‌, ن- on the verb):
+    # their markers are counted wherever they occur.
+    "ko": ("않", "못", "없", "아니", "안 ", "말", "금지"),
+    "fa": ("نه", "نمی", "نیست", "نباید", "نبا", "نکن", "ندار", "نشو", "نخواه", "نتوان",
+           "نده", "نگیر", "نبود", "بدون", "هیچ", "غیر"),
 }
-UNSPACED = frozenset({"zh", "ja", "th"})
+UNSPACED = frozenset({"zh", "ja", "th", "ko", "fa"})
 # Arabic writes "and", "so", "by" and "for" onto the next word, and pronouns onto the last.
 CLITICS = {"ar": (r"(?:و|ف|ب|ل)?", r"(?:ه|ها|هم|هما|هن|ك|كم|ي|نا)?")}
 
@@ -248,6 +260,8 @@ INVARIANT_TERMS = ("5-FU", "I-131")
 MAY_STAY_ENGLISH = (*INVARIANT_TERMS, "APR", "EBRT", "RFA", "CT", "HIV", "HPV")
 MARKUP = re.compile(r"&[A-Za-z]+;|&#\d+;|&#x[0-9A-Fa-f]+;|\*\*|\]\(")
 BRACKETS = {"(": ")", "[": "]", "{": "}", "（": "）", "«": "»", "“": "”", "「": "」"}
+SPACE_BEFORE_END = re.compile(r"[ \u00a0\u202f]+([:;?!]\s*)$")
+NO_SPACE_BEFORE_END = re.compile(r"(?<=\S)([:;?!]\s*)$")
 LANGUAGE_MIN_LETTERS = 40  # shorter units are too short to identify reliably
 LANGUAGE_MIN_CONFIDENCE = 0.9
 CRITICAL_MIN_RATIO = 0.5  # a critical unit at half its usual length has lost something
@@ -376,7 +390,17 @@ class EntryChecker:
 
         unit = pounit(source)
         unit.target = target
-        for test, failure in sorted(self._pofilter.run_filters(unit).items()):
+        failures = self._pofilter.run_filters(unit)
+        if "endpunc" in failures:
+            # The space before a final colon or question mark is a typographic habit of the
+            # language (French wants one, Vietnamese none), not a change of meaning.
+            for spacing in (SPACE_BEFORE_END.sub(r"\1", target),
+                            NO_SPACE_BEFORE_END.sub(r" \1", target)):
+                unit.target = spacing
+                if "endpunc" not in self._pofilter.run_filters(unit):
+                    del failures["endpunc"]
+                    break
+        for test, failure in sorted(failures.items()):
             message = failure.get("message", test) if isinstance(failure, dict) else failure
             if test in ("endpunc", "startpunc"):
                 edge = (lambda text: text.strip()[-1:]) if test == "endpunc" else (

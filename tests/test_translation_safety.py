@@ -326,3 +326,19 @@ def test_a_release_with_one_broken_entry_is_not_written(project, capsys, caplog,
     assert withheld == printing(RADIATION)
     assert f"brochures.po:{line}: [numbers] numbers or units differ from the English: " \
            "lacks 5; has 6 not in the English" in caplog.text
+
+
+@pytest.mark.parametrize(("lang", "translated", "fails"), [
+    ("vi", "Gọi ngay nếu quý vị có:", False),     # Vietnamese: no space before the colon
+    ("fr", "Appelez si vous avez\u00a0:", False),  # French: a space before it
+    ("fr", "Appelez si vous avez :", False),
+    ("vi", "Gọi ngay nếu quý vị có!", True),       # another mark is another meaning
+])
+def test_end_punctuation_ignores_the_space_before_it(lang, translated, fails):
+    from babel import Locale
+
+    from brochurekit.safety import Entry, EntryChecker
+    checker = EntryChecker(lang, Locale.parse(lang), None)
+    rules = {p.rule for p in checker.problems(Entry(None, "Call at once if you have:",
+                                                    translated))}
+    assert ("endpunc" in rules) == fails
