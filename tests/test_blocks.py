@@ -4,10 +4,13 @@ alternative) and the help lines with their numbers."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from test_pdf import all_text, page_text, shows
 
 from brochurekit.render import translate
+from brochurekit.safety import quantities
 from conftest import CONTENT, LANGUAGES, TOPICS
 
 BROCHURES = [(lang, topic) for lang in LANGUAGES for topic in TOPICS]
@@ -76,7 +79,9 @@ def test_help_lines_and_fever_threshold_print_as_written(built, lang, topic):
     for number in ("1-800-227-2345", "1-888-939-3333"):
         assert shows(text, number), number
     if "side-effects" in [s.id for s in CONTENT.topic(topic).sections]:
-        assert "38" in text and "100.4" in text
+        # By value, in the language's digits and decimal mark ("100,4", "۱۰۰٫۴").
+        printed = {(value, q.unit) for q in quantities(text) for value in q.values}
+        assert {(Decimal("38"), "°C"), (Decimal("100.4"), "°F")} <= printed
 
 
 # The Arabic text layer writes some runs of a line in visual order (Kozea/WeasyPrint#106;

@@ -44,7 +44,7 @@ def test_each_language_has_its_paper_and_a_build_can_override_it():
     default = BuildOptions(out=ROOT)
     assert [paper_for(ROOT, lang, default) for lang in ("en", "es", "fr", "ar", "zh_Hans",
                                                          "pt_BR")] == \
-        ["letter", "letter", "a4", "a4", "a4", "a4"]
+        ["letter", "letter", "a4", "a4", "a4", "letter"]
     assert paper_for(ROOT, "ar", BuildOptions(out=ROOT, paper="letter")) == "letter"
 
 

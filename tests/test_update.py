@@ -19,8 +19,9 @@ from brochurekit import catalogs, preview
 from brochurekit.catalogs import catalog_path, template_path
 from brochurekit.cli import EXIT_INPUT, main
 from brochurekit.errors import CatalogError, CatalogErrors
+from conftest import TRANSLATED
 
-LANGS = ["ar", "es", "fr", "zh_Hans"]
+LANGS = TRANSLATED
 PO = "locales/es/LC_MESSAGES/brochures.po"
 DECISIONS = "Making treatment decisions"
 
