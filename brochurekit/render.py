@@ -158,7 +158,7 @@ def qr_code(url: str) -> str:
 # A Latin term joined to digits by a hyphen, slash or point (5-FU, I-131), or a
 # temperature (38 °C): inside right-to-left text the bidi algorithm would show "5-FU" as
 # "FU-5" and "38 °C" as "C° 38".
-LATIN_TERM = re.compile(r"(\d+(?:[.,]\d+)?[ \u00a0]?°[CF]|[0-9A-Za-z]+(?:[-./+][0-9A-Za-z]+)+)")
+LATIN_TERM = re.compile(r"(\d+(?:[.,٫]\d+)?[ \u00a0]?°[CF]|[0-9A-Za-z]+(?:[-./+][0-9A-Za-z]+)+)")
 
 
 def isolate_latin(text: str) -> Markup:
@@ -173,7 +173,7 @@ def isolate_latin(text: str) -> Markup:
 TOGETHER = re.compile(
     r"((?:[^\W\d_]+[ \u00a0])?"                       # the word before, if letters
     r"(?:[^\W\d_]+-)?"                                # radium-223, I-131
-    r"\d+(?:[.,:/]\d+)*(?:-\d+(?:[.,:/]\d+)*)*"       # 38, 100.4, 1-800-227-2345
+    r"\d+(?:[.,:/٫٬]\d+)*(?:-\d+(?:[.,:/٫٬]\d+)*)*"   # 38, 100.4, ۱۰۰٫۴, 1-800-227-2345
     r"(?:-[^\W\d_]+)*"                                # 5-FU
     r"(?:[ \u00a0]?(?:°[CF]|%))?)"                    # 38 °C, 50 %
 )

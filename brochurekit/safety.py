@@ -223,8 +223,8 @@ NEGATIONS = {
     # Korean and Persian write negation inside the word (않다, 못; نمی‌, ن- on the verb):
     # their markers are counted wherever they occur.
     "ko": ("않", "못", "없", "아니", "안 ", "말", "금지"),
-    "fa": ("نه", "نمی", "نیست", "نباید", "نبا", "نکن", "ندار", "نشو", "نخواه", "نتوان",
-           "نده", "نگیر", "نبود", "بدون", "هیچ", "غیر"),
+    "fa": ("نه", "نمی", "نیست", "نباید", "نبا", "نکن", "نکرد", "ندار", "نشو", "نشد", "نخواه",
+           "نتوان", "نده", "نگیر", "نبود", "نرسید", "بدون", "هیچ", "غیر"),
 }
 UNSPACED = frozenset({"zh", "ja", "th", "ko", "fa"})
 # Arabic writes "and", "so", "by" and "for" onto the next word, and pronouns onto the last.
