@@ -88,7 +88,8 @@ def test_english_needs_no_catalog():
     ("5-فلورويوراسيل والميتوميسين", True, ["5-فلورويوراسيل"]),
     ("درجة حرارة 38 °C", True, ['حرارة <bdi dir="ltr">38 °C</bdi>']),
     # Persian digits with the Arabic decimal separator stay one left-to-right number.
-    ("دمای بدن ۳۸ °C (۱۰۰٫۴ °F)", True, ['<bdi dir="ltr">۱۰۰٫۴ °F</bdi>']),
+    ("دمای بدن ۳۸ °C (۱۰۰٫۴ °F)", True, ['بدن <bdi dir="ltr">۳۸ °C</bdi>',
+                                       '<bdi dir="ltr">۱۰۰٫۴ °F</bdi>']),
     # Chinese has no spaces: only the number is kept whole, never the sentence around it.
     ("在第1周和第5周用药", False, ["1", "5"]),
 ])
