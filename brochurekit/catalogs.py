@@ -192,6 +192,12 @@ def init_language(root: Path, lang: str) -> Path:
                       "-D", DOMAIN, "-l", lang)
     if status:
         raise CatalogError("pybabel init failed (see the message above)")
+    # Babel writes the locale it resolved ("fil_PH" for "tl") and a placeholder team:
+    # the header must name the language as its folder does, or `check` refuses it.
+    catalog = polib.pofile(str(path), wrapwidth=76)
+    catalog.metadata["Language"] = lang
+    catalog.metadata["Language-Team"] = Locale.parse(lang).english_name
+    catalog.save()
     return path
 
 

@@ -29,6 +29,10 @@ PLACEHOLDER = re.compile(r"%\((page|pages)\)s")
 # CSS counter styles for Babel's numbering systems; others fall back to decimal.
 COUNTER_STYLES = {"arab": "arabic-indic", "arabext": "persian", "deva": "devanagari",
                   "beng": "bengali", "thai": "thai"}
+# Languages whose lines break only between words, although Unicode line breaking
+# allows a break between any two of their syllables: Korean is set "keep-all", which
+# WeasyPrint 70 does not support (it refuses `word-break: keep-all`).
+KEEP_WORDS = frozenset({"ko"})
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Language:
     direction: str
     name: str
     numbering: str
+    keep_words: bool = False
 
     @classmethod
     def from_locale(cls, code: str, locale: Locale) -> Language:
@@ -50,6 +55,7 @@ class Language:
             direction="rtl" if locale.character_order == "right-to-left" else "ltr",
             name=locale.get_display_name(locale) or code,
             numbering=locale.default_numbering_system,
+            keep_words=locale.language in KEEP_WORDS,
         )
 
 
@@ -103,7 +109,7 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
             return escape(message)
         found = translator.lookup(context, message)
         if found is not None:
-            return keep_together(found, language.direction == "rtl")
+            return keep_together(found, language.direction == "rtl", language.keep_words)
         return Markup('<span class="untranslated" lang="en" dir="ltr">%s</span>') % message
 
     def counted(singular: str, plural: str, n: int) -> Markup:
@@ -191,12 +197,31 @@ def literal_percent(text: Markup) -> Markup:
     return Markup(FORMAT_PLACEHOLDER.sub("%%", text))
 
 
-def keep_together(text: str, rtl: bool = False) -> Markup:
+# A word with Hangul or digits in it, with the punctuation attached to it.
+KEPT_WORD = re.compile(r"(\S*[\d\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]\S*)")
+
+
+def keep_words(text: str) -> Markup:
+    """Escape text, keeping each word with Hangul or digits on one line.
+
+    >>> keep_words("방사선 치료는 5~7주 동안 (5-FU)")
+    Markup('<span class="nw">방사선</span> <span class="nw">치료는</span> <span class="nw">5~7주</span> <span class="nw">동안</span> <span class="nw">(5-FU)</span>')
+    """
+    parts = KEPT_WORD.split(text)
+    return Markup("").join(Markup('<span class="nw">%s</span>') % part if i % 2 else escape(part)
+                           for i, part in enumerate(parts))
+
+
+def keep_together(text: str, rtl: bool = False, words: bool = False) -> Markup:
     """Escape a translation, keeping each number on one line with the word before it.
+
+    With `words`, a line breaks only between words (Korean), which keeps numbers too.
 
     >>> keep_together("Call 1-800-227-2345 now, in week 5.")
     Markup('<span class="nw">Call 1-800-227-2345</span> now, in <span class="nw">week 5</span>.')
     """
+    if words:
+        return keep_words(text)
     parts = TOGETHER.split(text)
     inner = [isolate_latin(part) if rtl else escape(part) for part in parts]
     return Markup("").join(Markup('<span class="nw">%s</span>') % part if i % 2 else part

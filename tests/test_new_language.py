@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 
 from babel.messages.pofile import read_po, write_po
 from pypdf import PdfReader
@@ -29,29 +30,45 @@ def translate_all(project, lang: str, prefix: str) -> None:
 
 def test_a_new_language_builds_with_no_code_change(project, tmp_path, caplog, monkeypatch):
     caplog.set_level(logging.INFO)
-    assert run(project, "init-language", "pt_BR") == EXIT_OK
-    header = catalog_path(project, "pt_BR").read_text()
-    assert '"Language: pt_BR\\n"' in header
-    assert '"Plural-Forms: nplurals=2; plural=(n > 1);\\n"' in header
-    assert run(project, "init-language", "pt_BR") == EXIT_INPUT  # never overwrites
+    assert run(project, "init-language", "it") == EXIT_OK
+    header = catalog_path(project, "it").read_text()
+    assert '"Language: it\\n"' in header
+    assert '"Language-Team: Italian\\n"' in header
+    assert '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"' in header
+    assert run(project, "init-language", "it") == EXIT_INPUT  # never overwrites
 
     out = tmp_path / "out"
-    assert run(project, "build", "--lang", "pt_BR", "--out", str(out)) == EXIT_FAILED
+    assert run(project, "build", "--lang", "it", "--out", str(out)) == EXIT_FAILED
     assert "untranslated or fuzzy" in caplog.text
 
-    translate_all(project, "pt_BR", "PT")
+    translate_all(project, "it", "IT")
     caplog.clear()
     # The stand-in translation is English text: the gate says so, and holds it back.
-    assert run(project, "check", "--today", "2026-11-23", "--lang", "pt_BR") == EXIT_FAILED
-    assert run(project, "build", "--lang", "pt_BR", "--out", str(out)) == EXIT_FAILED
-    assert "[language] the text reads as English (en), not pt_BR" in caplog.text
+    assert run(project, "check", "--today", "2026-11-23", "--lang", "it") == EXIT_FAILED
+    assert run(project, "build", "--lang", "it", "--out", str(out)) == EXIT_FAILED
+    assert "[language] the text reads as English (en), not it" in caplog.text
     # With the gate off, everything else about a new language works with no code change.
     monkeypatch.setattr("brochurekit.build.enforce_rules", lambda *args: None)
-    assert run(project, "build", "--lang", "pt_BR", "--out", str(out)) == EXIT_OK
-    reader = PdfReader(out / "pt_BR" / "treating-anal-cancer.pdf")
-    assert reader.trailer["/Root"]["/Lang"] == "pt-BR"
-    assert reader.metadata.title == "PT Treating anal cancer"
-    assert "de novembro de 2026" in "".join(p.extract_text() for p in reader.pages)
+    assert run(project, "build", "--lang", "it", "--out", str(out)) == EXIT_OK
+    reader = PdfReader(out / "it" / "treating-anal-cancer.pdf")
+    assert reader.trailer["/Root"]["/Lang"] == "it"
+    assert reader.metadata.title == "IT Treating anal cancer"
+    assert "novembre 2026" in "".join(p.extract_text() for p in reader.pages)
+
+
+def test_a_language_babel_resolves_to_another_locale_keeps_its_own_code(project, caplog,
+                                                                        capsys):
+    # Babel resolves "tl" to "fil_PH": the header must still say "tl", or check refuses it.
+    shutil.rmtree(project / "locales" / "tl", ignore_errors=True)
+    assert run(project, "init-language", "tl") == EXIT_OK
+    header = catalog_path(project, "tl").read_text()
+    assert '"Language: tl\\n"' in header
+    assert '"Language-Team: Filipino (Philippines)\\n"' in header
+    caplog.clear()
+    run(project, "check", "--today", "2026-11-23", "--lang", "tl")
+    report = caplog.text + capsys.readouterr().out
+    assert "Language header" not in report
+    assert "tl: 0% of " in report
 
 
 def test_a_script_with_no_font_is_named_then_built_once_a_font_is_added(
