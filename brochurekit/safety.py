@@ -242,7 +242,17 @@ def negations(text: str, lang: str) -> int | None:
     folded = text.casefold().replace("’", "'")
     pattern = "|".join(re.escape(w.replace("’", "'")) for w in words)
     before, after = CLITICS.get(base, ("", ""))
-    return len(re.findall(rf"(?<![^\W\d_]){before}(?:{pattern}){after}(?![^\W\d_])", folded))
+    letter = rf"[^\W\d_]|[{_marks()}]"  # a vowel sign continues a word: ਨਾਂ "name" is not ਨਾ
+    return len(re.findall(rf"(?<!{letter}){before}(?:{pattern}){after}(?!{letter})", folded))
+
+
+@functools.cache
+def _marks() -> str:
+    """Return a regex class body of the combining marks (vowel signs, diacritics) in the
+    Basic Multilingual Plane: Python's \\w does not count them as part of a word."""
+    marks = [c for c in map(chr, range(0x300, 0x10000))
+             if unicodedata.category(c).startswith("M")]
+    return "".join(re.escape(c) for c in marks)
 
 
 # --- The rules ------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from brochurekit.safety import (
     expected_numbering,
     hidden_characters,
     mixed_script_words,
+    negations,
     numbering_systems,
     quantities,
 )
@@ -342,3 +343,17 @@ def test_end_punctuation_ignores_the_space_before_it(lang, translated, fails):
     rules = {p.rule for p in checker.problems(Entry(None, "Call at once if you have:",
                                                     translated))}
     assert ("endpunc" in rules) == fails
+
+
+@pytest.mark.parametrize(("lang", "text", "count"), [
+    ("en", "Do not stop. Never skip a dose, and don't drive.", 3),
+    ("en", "Another note on the notice: nothing", 1),
+    ("fr", "Ne mangez pas", 2),
+    ("ar", "لا تأكل ولا تشرب", 2),
+    ("pa", "ਇਹ ਦਵਾਈ ਨਾ ਛੱਡੋ। ਇਹ ਦਰਦ ਨਹੀਂ ਹੈ।", 2),
+    # ਨਾਂ ("name") and ਨਾਲ ("with") hold the letters of ਨਾ but are other words: counting
+    # them would hide a dropped negation.
+    ("pa", "ਦਵਾਈ ਦਾ ਨਾਂ ਆਪਣੇ ਡਾਕਟਰ ਨਾਲ ਲਿਖੋ।", 0),
+])
+def test_negation_words_are_counted_whole(lang, text, count):
+    assert negations(text, lang) == count
