@@ -24,8 +24,9 @@ def test_each_language_has_a_complete_glossary(lang):
     assert glossary is not None
     sources = set(glossary.sources())
     assert set(DRUGS) <= sources
-    # The same English terms in every language, each used by the content.
-    assert sources == set(load_glossary(ROOT, "fr").sources())
+    # At least the English terms of every language (a language may add its own, such as
+    # Tagalog's "stage", kept in English), each used by the content.
+    assert set(load_glossary(ROOT, "fr").sources()) <= sources
     units = english_units()
     assert all(any(mentions(unit, source) for unit in units) for source in sources)
 
