@@ -29,6 +29,18 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Bui
     return {(r.lang, r.topic): r for r in results}
 
 
+def seed_cache(built, cache: Path, monkeypatch) -> None:
+    """Give a project copy the session's PDFs as a build cache, dated as the session build
+    was, so that a release there rebuilds only what its test changed (each PDF is still
+    judged by its input hash; a full release of every language took a minute per test)."""
+    from brochurekit.build import build_timestamp
+
+    shutil.copytree(next(iter(built.values())).path.parent.parent, cache)
+    created = build_timestamp(ROOT)
+    if created is not None:
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(created.timestamp())))
+
+
 @pytest.fixture(scope="session")
 def pdfs(built) -> dict[tuple[str, str], PdfReader]:
     """Open every built PDF once."""

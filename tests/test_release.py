@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from brochurekit.catalogs import catalog_path
 from brochurekit.cli import EXIT_FAILED, EXIT_OK, main
-from conftest import LANGUAGES, TOPICS
+from conftest import LANGUAGES, TOPICS, seed_cache
 
 
 def run(project, *args) -> int:
@@ -19,8 +19,9 @@ def run(project, *args) -> int:
 
 
 @pytest.fixture(scope="module")
-def released(tmp_path_factory):
-    """Release a copy of the project once, as two shards and merged, for every test here."""
+def released(tmp_path_factory, built):
+    """Release a copy of the project once, as two shards and merged, for every test here
+    (from the session's PDFs as cache: the release assembles, it does not render again)."""
     import shutil
 
     from conftest import PROJECT_PARTS, ROOT
@@ -29,11 +30,13 @@ def released(tmp_path_factory):
     for part in PROJECT_PARTS:
         source = ROOT / part
         (shutil.copytree if source.is_dir() else shutil.copy)(source, root / part)
-    assert run(root, "release", "--out", "dist") == EXIT_OK
-    for shard in ("1/2", "2/2"):
-        assert run(root, "release", "--shard", shard, "--out",
-                   f"shard-{shard[0]}") == EXIT_OK
-    assert run(root, "merge", "shard-1", "shard-2", "--out", "merged") == EXIT_OK
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        seed_cache(built, root / "build" / "release-cache", monkeypatch)
+        assert run(root, "release", "--out", "dist") == EXIT_OK
+        for shard in ("1/2", "2/2"):
+            assert run(root, "release", "--shard", shard, "--out",
+                       f"shard-{shard[0]}") == EXIT_OK
+        assert run(root, "merge", "shard-1", "shard-2", "--out", "merged") == EXIT_OK
     return root
 
 
@@ -104,7 +107,9 @@ def test_index_page_works_offline_in_every_script(released, browser):
     page.close()
 
 
-def test_a_failed_brochure_leaves_the_previous_release_untouched(project, caplog):
+def test_a_failed_brochure_leaves_the_previous_release_untouched(project, built, caplog,
+                                                                 monkeypatch):
+    seed_cache(built, project / "build" / "release-cache", monkeypatch)
     assert run(project, "release", "--out", "dist", "--jobs", "2") == EXIT_OK
     before = (project / "dist" / "manifest.json").read_bytes()
     po = catalog_path(project, "es")

@@ -26,7 +26,7 @@ from brochurekit.safety import (
     numbering_systems,
     quantities,
 )
-from conftest import ROOT, TOPICS, translate
+from conftest import ROOT, TOPICS, seed_cache, translate
 
 RADIATION = ("shared/chemoradiation",
              "Radiation: on weekdays (Monday to Friday), for 5 to 7 weeks.")
@@ -315,8 +315,10 @@ def test_mixed_scripts_and_numbering_systems():
     assert expected_numbering(Locale.parse("fa")) == {"latn", "arabext"}
 
 
-def test_a_release_with_one_broken_entry_is_not_written(project, capsys, caplog, tmp_path):
+def test_a_release_with_one_broken_entry_is_not_written(project, built, caplog, tmp_path,
+                                                         monkeypatch):
     """The release is all or nothing: one changed number keeps the whole release out."""
+    seed_cache(built, tmp_path / "cache", monkeypatch)
     line = translate(project, "es", RADIATION, lambda s: s.replace("5 a 7", "6 a 7"))
     out = tmp_path / "dist"
     assert main(["--root", str(project), "release", "--out", str(out),
