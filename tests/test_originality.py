@@ -22,7 +22,7 @@ from brochurekit.originality import STOPS, SourcePage, load_sources, shared_pass
 
 # A date when no review is due and every source page is under 5 years old, and no
 # completeness threshold: only originality can fail, while the content is being rewritten.
-QUIET = ("--today", "2021-01-01", "--threshold", "0")
+QUIET = ("--today", "2021-01-01", "--threshold", "0", "--lang", "es")  # English, one gate
 FILLER = "Zorblax quintet vrell ompa skiv, drummet plaxo."  # shares no words with the content
 
 
