@@ -23,6 +23,7 @@ from weasyprint.pdf import tags
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetchingError
 
+from . import actualtext
 from .errors import RenderError
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,7 @@ def _improve_tags() -> None:
 
 
 _improve_tags()
+actualtext.install()
 
 
 class _Collect(logging.Handler):
