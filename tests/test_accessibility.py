@@ -94,6 +94,10 @@ LAYOUTS = [  # (language, editions, draft): each script, each edition, a draft w
     ("ar", ("bilingual",), False),
     ("fr", ("large-print",), False),
     ("en", ("booklet",), False),
+    ("fa", ("large-print",), False),
+    ("ko", (), False),
+    ("pa", ("bilingual",), False),
+    ("ru", (), False),
 ]
 
 
@@ -237,3 +241,47 @@ def test_arabic_copies_out_in_logical_order(built, translators):
                 assert not words_in_order(text, words[::-1], "ar"), place
                 checked += 1
         assert checked >= 3
+
+
+# Gurmukhi: WeasyPrint maps a cluster's text onto one glyph, once per font, so without
+# brochurekit/actualtext.py "ਹੈ" copies out as "ਹਿੈ" and ਿ as nothing (WeasyPrint#2841).
+# A copy, a search or a screen reader must get what is printed, word for word, from both
+# poppler (pdftotext) and PDFium.
+@pytest.mark.parametrize("topic", TOPICS)
+def test_punjabi_copies_out_word_for_word(built, translators, topic):
+    import subprocess
+
+    import pypdfium2 as pdfium
+
+    path = built[("pa", topic)].path
+    by_poppler = subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
+                                text=True, check=True).stdout
+    document = pdfium.PdfDocument(path)
+    try:
+        by_pdfium = "\n".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+    printed = [word for message in CONTENT.topic(topic).messages()
+               if message.kind == "paragraph"
+               for word in translate(translators["pa"], message).split()]
+    assert len(printed) > 300
+    for copied in (by_poppler, by_pdfium):
+        missing = sorted(set(printed) - set(copied.split()))
+        assert not missing, missing[:20]
+    # Every vowel sign printed is copied, once: none lost, none doubled onto a consonant.
+    for sign in "\u0a3e\u0a3f\u0a40\u0a41\u0a42\u0a47\u0a48\u0a4b\u0a4c":
+        assert by_poppler.count(sign) == by_pdfium.count(sign) >= 1
+
+
+def test_actual_text_adapts_only_the_weasyprint_it_was_checked_with(monkeypatch):
+    import weasyprint
+    from weasyprint.pdf.stream import Stream
+
+    from brochurekit import actualtext
+
+    assert Stream.marked.actual_text and weasyprint.__version__ == actualtext.SUPPORTED
+    assert actualtext.needs_actual_text("ਹੈ") and not actualtext.needs_actual_text("علاج 5")
+    monkeypatch.setattr(Stream, "marked", lambda *args: None)
+    monkeypatch.setattr(weasyprint, "__version__", "71.0")
+    with pytest.raises(RuntimeError, match="WeasyPrint 71.0 is installed"):
+        actualtext.install()

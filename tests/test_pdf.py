@@ -186,3 +186,29 @@ def test_latin_terms_inside_arabic_read_left_to_right(built, topic):
     finally:
         document.close()
     assert found
+
+
+KOREAN_PUNCTUATION = "()[]{}.,;:!?'\"“”‘’·…"
+
+
+def korean_words(translator) -> frozenset[str]:
+    """Every word of the Korean translations, without the punctuation around it."""
+    return frozenset(word.strip(KOREAN_PUNCTUATION) for text in translator.entries.values()
+                     for word in text.split())
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_korean_lines_break_only_between_words(built, translators, topic):
+    """Korean is set keep-all: a line never ends inside a word (83 did before render.py's
+    keep_words). Each line's first and last word must be a whole word of the catalog."""
+    words = korean_words(translators["ko"])
+    document = pdfium.PdfDocument(built[("ko", topic)].path)
+    broken = []
+    for number, page in enumerate(document, start=1):
+        for line in page.get_textpage().get_text_range().splitlines():
+            ends = line.split()[:1] + line.split()[-1:]
+            broken += [(number, word) for word in (end.strip(KOREAN_PUNCTUATION) for end in ends)
+                       if re.search("[\uac00-\ud7a3]", word) and not re.search(r"\d", word)
+                       and word not in words]
+    document.close()
+    assert not broken, broken
