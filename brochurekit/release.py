@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 CHECKSUMS = "SHA256SUMS"
+MARK = ".brochurekit-release"  # written into every release: it may be replaced by the next
 THUMBNAIL_WIDTH = 240  # pixels
 
 
@@ -58,8 +59,31 @@ class Shard:
         return position % self.count == self.index - 1
 
 
+def replaceable(root: Path, out: Path, keep: tuple[Path, ...] = ()) -> None:
+    """Refuse a release folder that is not missing, empty or a previous release.
+
+    A release replaces its folder whole. Anything else there would be deleted with it:
+    `release --out .` would delete the project, `.git` included.
+    """
+    target = out.resolve()
+    for kept in (root, *keep):
+        if kept.resolve().is_relative_to(target):
+            raise BrochureError(f"would replace {kept}, which it holds; choose an empty or "
+                                "new folder", str(out))
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise BrochureError("is a file, not a release folder", str(out))
+    names = {path.name for path in target.iterdir()}
+    if names and MARK not in names and not {MANIFEST, CHECKSUMS} <= names:
+        shown = ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
+        raise BrochureError(f"holds files that are not a release ({shown}); a release "
+                            "replaces only an empty folder or a previous release", str(out))
+
+
 def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None = None) -> int:
     """Build the release (or one shard of it) and swap it into `out`; return the failures."""
+    replaceable(root, out, (cache,))
     content = load_content(root)
     pairs = [(lang, topic.id) for lang in languages(root) for topic in content.topics]
     if shard:
@@ -89,6 +113,7 @@ def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None =
 
 def merge(root: Path, shards: list[Path], out: Path) -> None:
     """Join the shards' releases into one, checking every file against its manifest."""
+    replaceable(root, out, tuple(shards))
     entries, files, versions = [], {}, set()
     for folder in shards:
         try:
@@ -127,6 +152,8 @@ def assemble(root: Path, manifest: dict, files: dict[str, Path], out: Path) -> N
         (staging / CHECKSUMS).write_text("".join(
             f"{e['sha256']}  {e['file']}\n" for e in manifest["brochures"]))
         (staging / "index.html").write_text(_index(root, manifest), encoding="utf-8")
+        (staging / MARK).write_text("A brochurekit release: `release` may replace this "
+                                    "folder.\n", encoding="utf-8")
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

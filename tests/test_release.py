@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from brochurekit.catalogs import catalog_path
-from brochurekit.cli import EXIT_FAILED, EXIT_OK, main
+from brochurekit.cli import EXIT_FAILED, EXIT_INPUT, EXIT_OK, main
 from conftest import LANGUAGES, TOPICS, seed_cache
 
 
@@ -119,3 +119,35 @@ def test_a_failed_brochure_leaves_the_previous_release_untouched(project, built,
         in caplog.text
     assert (project / "dist" / "manifest.json").read_bytes() == before
     assert not list(project.glob(".dist*"))  # no staging folder left behind
+
+
+def test_release_never_replaces_the_project_or_a_folder_of_other_files(project, caplog):
+    """A release replaces its folder whole: only a missing, empty or released one may go."""
+    (project / "notes").mkdir()
+    (project / "notes" / "minutes.txt").write_text("keep me")
+    (project / "report.pdf").write_bytes(b"%PDF-1.7 mine")
+    for out, why in ((".", "which it holds"), ("/", "which it holds"),
+                     ("notes", "holds files that are not a release (minutes.txt)"),
+                     ("report.pdf", "is a file, not a release folder"),
+                     ("build", "which it holds")):  # the cache is inside build/
+        caplog.clear()
+        assert run(project, "release", "--out", out) == EXIT_INPUT, out
+        assert why in caplog.text, (out, caplog.text)
+    assert (project / "notes" / "minutes.txt").read_text() == "keep me"
+    assert (project / "report.pdf").read_bytes() == b"%PDF-1.7 mine"
+    assert (project / "brochures").is_dir() and (project / "pyproject.toml").is_file()
+    assert not (project / "build").exists()  # refused before building anything
+
+
+def test_merge_never_replaces_a_shard_or_other_files(released, caplog):
+    assert run(released, "merge", "shard-1", "shard-2", "--out", "shard-1") == EXIT_INPUT
+    assert "which it holds" in caplog.text
+    assert (released / "shard-1" / "manifest.json").is_file()
+
+
+def test_a_release_replaces_the_previous_release(released, caplog):
+    """What a release writes is marked as one, so the next release may replace it."""
+    assert (released / "merged" / ".brochurekit-release").is_file()
+    before = {p.name for p in (released / "merged").iterdir()}
+    assert run(released, "merge", "shard-1", "shard-2", "--out", "merged") == EXIT_OK
+    assert {p.name for p in (released / "merged").iterdir()} == before
