@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from brochurekit.build import BuildOptions, build
 from brochurekit.catalogs import catalog_path
 from brochurekit.cli import main
+from conftest import seed_cache
 
 ONE_LANGUAGE = ("es",)
 
@@ -22,9 +23,12 @@ def digests(results) -> dict[tuple[str, str], str]:
 
 def test_same_sources_give_the_same_bytes_serial_or_parallel(project, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
-    first = build(project, BuildOptions(out=tmp_path / "a", languages=("ar", "zh_Hans"), jobs=2))
-    second = build(project, BuildOptions(out=tmp_path / "b", languages=("ar", "zh_Hans"),
-                                         jobs=1))
+    # Two scripts whose fonts are subset differently (Arabic, CJK), one topic each: two
+    # workers render one each, in whichever order they finish.
+    some = {"languages": ("ar", "zh_Hans"), "topics": ("stage-4-anal-cancer",)}
+    first = build(project, BuildOptions(out=tmp_path / "a", jobs=2, **some))
+    second = build(project, BuildOptions(out=tmp_path / "b", jobs=1, **some))
+    assert len(first) == 2
     assert all(r.error is None for r in first + second)
     assert digests(first) == digests(second)
     reader = PdfReader(first[0].path)
@@ -44,9 +48,11 @@ def test_nothing_changed_means_nothing_built(project, tmp_path, caplog):
     assert "0 brochures to build, 4 up to date" in caplog.text
 
 
-def test_one_catalog_rebuilds_its_language_and_a_style_rebuilds_all(project, tmp_path):
+def test_one_catalog_rebuilds_its_language_and_a_style_rebuilds_all(project, tmp_path, built,
+                                                                     monkeypatch):
+    seed_cache(built, tmp_path / "out", monkeypatch)  # as if built before
     options = BuildOptions(out=tmp_path / "out", languages=("es", "fr"), jobs=2)
-    build(project, options)
+    assert not any(r.fresh for r in build(project, options))
     po = catalog_path(project, "fr")
     po.write_text(po.read_text().replace('msgstr "Chimiothérapie"', 'msgstr "La chimiothérapie"'))
     rebuilt = {(r.lang, r.topic) for r in build(project, options) if r.fresh}
@@ -91,9 +97,11 @@ def test_a_change_to_the_code_rebuilds_everything(project, tmp_path, monkeypatch
     assert all(r.fresh for r in build(project, options))
 
 
-def test_a_failed_brochure_is_retried_and_the_others_kept(project, tmp_path):
+def test_a_failed_brochure_is_retried_and_the_others_kept(project, tmp_path, built,
+                                                          monkeypatch):
+    seed_cache(built, tmp_path / "out", monkeypatch)  # as if built before
     options = BuildOptions(out=tmp_path / "out", languages=ONE_LANGUAGE, jobs=2)
-    build(project, options)
+    assert not any(r.fresh for r in build(project, options))
     previous = (tmp_path / "out" / "es" / "treating-anal-cancer.pdf").read_bytes()
     po = catalog_path(project, "es")
     good = po.read_text()
