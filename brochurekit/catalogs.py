@@ -173,12 +173,22 @@ def _check_templates(root: Path) -> None:
                                error.lineno) from None
 
 
+LOCATION_LINE = re.compile(r"^#:.*$", re.MULTILINE)
+
+
 def _relativize_locations(pot: Path, root: Path) -> None:
-    """Make `#:` locations relative to the project root, as translators see them."""
+    """Make `#:` locations relative to the project root, as translators see them.
+
+    A string in the package's Python code is located by file only: with its line number,
+    any edit above it would make the committed template stale (a CI failure) although no
+    translator-visible text changed.
+    """
     prefix = f"{root.resolve().as_posix()}/"
     text = pot.read_text(encoding="utf-8")
-    if prefix in text:
-        pot.write_text(text.replace(prefix, ""), encoding="utf-8")
+    fixed = LOCATION_LINE.sub(lambda line: re.sub(r"(\.py):\d+", r"\1", line[0]),
+                              text.replace(prefix, ""))
+    if fixed != text:
+        pot.write_text(fixed, encoding="utf-8")
 
 
 def init_language(root: Path, lang: str) -> Path:

@@ -350,6 +350,17 @@ def test_extract_of_unchanged_sources_keeps_the_committed_template(project):
     assert template_path(project).read_bytes() == before
 
 
+def test_moving_a_string_in_the_code_keeps_the_committed_template(project):
+    """Strings in the package's Python code are located by file, not line: an edit above
+    one (CI failed twice on that) leaves the template, and every catalog, as they are."""
+    before = template_path(project).read_bytes()
+    code = project / "brochurekit" / "render.py"
+    code.write_text("# a comment that moves every line down\n\n" + code.read_text())
+    catalogs.extract(project)
+    assert template_path(project).read_bytes() == before
+    assert b"#: brochurekit/render.py\n" in before
+
+
 def test_a_changed_template_is_dated_from_source_date_epoch(project, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795466259")  # 2026-11-23 20:37:39 UTC
     rename_decisions_section(project)
