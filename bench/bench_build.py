@@ -104,8 +104,9 @@ def write_html(project: Path, folder: Path) -> None:
                 html.replace("<style>", links + "<style>", 1), encoding="utf-8")
 
 
-def render_times(project: Path, repeat: int) -> dict[str, float]:
-    """Return the median seconds to render one brochure per language, in a warm process."""
+def render_times(project: Path, repeat: int, only: list[str] | None = None) -> dict[str, float]:
+    """Return the median seconds to render one brochure per language (or those named), in
+    a warm process, with the brochurekit first on sys.path."""
     from brochurekit.catalogs import languages, load_translator
     from brochurekit.content import load_content
     from brochurekit.pdf import PdfWriter
@@ -114,7 +115,7 @@ def render_times(project: Path, repeat: int) -> dict[str, float]:
     env, writer = make_environment(project / "templates"), PdfWriter(project)
     topic = load_content(project).topic("treating-anal-cancer")
     times = {}
-    for lang in languages(project):
+    for lang in only or languages(project):
         html = render_html(env, topic, load_translator(project, lang), "letter")
         writer.render(html, "warm-up")
         samples = []

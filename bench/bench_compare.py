@@ -24,26 +24,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PARTS = ("brochures", "locales", "templates", "styles", "brochurekit", "babel.cfg",
          "pyproject.toml", "make_brochures.py")
-WARM = """
-import statistics, sys, time
-from pathlib import Path
+# bench_build.render_times, run in the copy: "." goes first on sys.path after bench_build
+# put this checkout there, so that the copy's own brochurekit is the one measured.
+WARM = f"""
+import sys
+sys.path.insert(0, {str(ROOT / "bench")!r})
+import bench_build
 sys.path.insert(0, ".")
-from brochurekit.catalogs import load_translator
-from brochurekit.content import load_content
-from brochurekit.pdf import PdfWriter
-from brochurekit.render import make_environment, render_html
-root, repeat = Path("."), int(sys.argv[1])
-env, writer = make_environment(root / "templates"), PdfWriter(root)
-topic = load_content(root).topic("treating-anal-cancer")
-for lang in sys.argv[2:]:
-    html = render_html(env, topic, load_translator(root, lang), "letter")
-    writer.render(html, "warm-up")
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        writer.render(html, lang)
-        samples.append(time.perf_counter() - started)
-    print(lang, statistics.median(samples))
+from pathlib import Path
+for lang, seconds in bench_build.render_times(Path("."), int(sys.argv[1]), sys.argv[2:]).items():
+    print(lang, seconds)
 """
 
 
