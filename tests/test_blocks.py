@@ -50,13 +50,13 @@ def test_figure_is_tagged_with_its_translated_text_alternative(pdfs, translators
 def test_key_messages_open_and_key_points_close_the_brochure(built, translators, lang, topic):
     path, translator, content = built[(lang, topic)].path, translators[lang], CONTENT.topic(topic)
     first = page_text(path, 0)
-    assert shows(first, translator.gettext("What you most need to know"), lang)
+    assert shows(first, translator.gettext("What you most need to know"))
     for message in content.key_messages:
-        assert shows(first, translate(translator, message), lang)
+        assert shows(first, translate(translator, message))
     text = all_text(path)
-    assert shows(text, translator.gettext("Key points to remember"), lang)
+    assert shows(text, translator.gettext("Key points to remember"))
     for point in content.key_points:
-        assert shows(text, translate(translator, point), lang)
+        assert shows(text, translate(translator, point))
 
 
 @pytest.mark.parametrize(("lang", "topic"), BROCHURES)
@@ -64,13 +64,13 @@ def test_warning_boxes_and_figure_labels_are_printed(built, translators, lang, t
     path, translator, content = built[(lang, topic)].path, translators[lang], CONTENT.topic(topic)
     text = all_text(path)
     for alert in blocks(content, "alert"):
-        assert shows(text, translate(translator, alert.heading), lang)
+        assert shows(text, translate(translator, alert.heading))
         for item in alert.items:
-            assert shows(text, translate(translator, item), lang)
+            assert shows(text, translate(translator, item))
     for figure in blocks(content, "figure"):
         for message in figure.figure.messages():
             if message.kind != "figure-alt":
-                assert shows(text, translate(translator, message), lang), message.text
+                assert shows(text, translate(translator, message)), message.text
 
 
 @pytest.mark.parametrize(("lang", "topic"), BROCHURES)
@@ -97,5 +97,5 @@ def test_every_unit_is_printed_in_its_language(built, translators, lang, topic):
     """Nothing silently left out: every unit the brochure prints is on the page."""
     text = all_text(built[(lang, topic)].path)
     missing = [f"{m.file}:{m.line}" for m in CONTENT.topic(topic).messages()
-               if m.kind != "figure-alt" and not shows(text, translate(translators[lang], m), lang)]
+               if m.kind != "figure-alt" and not shows(text, translate(translators[lang], m))]
     assert len(missing) <= SCRAMBLED_RUNS.get(lang, 0), missing
