@@ -109,7 +109,7 @@ def online_url(root: Path, lang: str, topic_id: str) -> str | None:
         return None
     if not str(base).startswith("https://"):
         raise BrochureError(f"base_url must start with https://, got {base!r}", "pyproject.toml")
-    return f"{str(base).rstrip('/')}/{lang}/{topic_id}.pdf"
+    return f"{str(base).rstrip('/')}/{lang}/{topic_id}.html"  # the web edition
 
 
 def paper_defaults(root: Path) -> dict[str, str]:

@@ -26,7 +26,8 @@ from .catalogs import Translator, languages
 from .content import Content, Topic, load_content
 from .errors import BrochureError
 from .gate import load_translator
-from .render import Language, translate
+from .pdf import write_atomically
+from .render import Language, make_environment, render_html, translate
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ MANIFEST = "manifest.json"
 CHECKSUMS = "SHA256SUMS"
 MARK = ".brochurekit-release"  # written into every release: it may be replaced by the next
 THUMBNAIL_WIDTH = 240  # pixels
+# The web edition's stylesheet: the brochure's type and components, set for a screen.
+WEB_STYLESHEETS = ("fonts.css", "type.css", "components.css", "web.css")
 
 
 @dataclass(frozen=True)
@@ -96,19 +99,44 @@ def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None =
         log.error("release not written: %d of %d brochures failed; %s is unchanged",
                   len(failed), len(results), out)
         return len(failed)
-    # Read only: the build has already enforced every rule on what it printed.
-    translators = {lang: load_translator(root, lang, content, enforce=False) for lang in langs}
-    entries = [_entry(content, translators[r.lang], r.topic, r.path, r.pages)
-               for r in results]
+    # Every rule enforced again, as for the PDFs: the web pages print the same entries.
+    translators = {lang: load_translator(root, lang, content) for lang in langs}
+    pages = write_web_pages(root, content, translators, [(r.lang, r.topic) for r in results],
+                            cache)
+    entries = [_entry(content, translators[r.lang], r.topic, r.path, r.pages, page)
+               for r, page in zip(results, pages, strict=True)]
     manifest = {
         "source_version": source_version(root),
         "created": _created(root),
         "shard": f"{shard.index}/{shard.count}" if shard else None,
         "brochures": entries,
     }
-    assemble(root, manifest, {e["file"]: cache / e["file"] for e in entries}, out)
-    log.info("released %d brochures to %s", len(entries), out)
+    assemble(root, manifest, {name: cache / name for e in entries
+                              for name in (e["file"], e["web_page"])}, out)
+    log.info("released %d brochures, each as PDF and web page, to %s", len(entries), out)
     return 0
+
+
+def web_stylesheet(root: Path) -> str:
+    """Return the web edition's stylesheet, from the project's styles/."""
+    return "\n".join((root / "styles" / name).read_text(encoding="utf-8")
+                     for name in WEB_STYLESHEETS)
+
+
+def write_web_pages(root: Path, content: Content, translators: dict[str, Translator],
+                    pairs: list[tuple[str, str]], folder: Path) -> list[Path]:
+    """Write each brochure's web edition, `<lang>/<topic>.html`: a standalone page with
+    the PDF's content, its stylesheet inside, no script. Return the paths."""
+    env, css, created = make_environment(root / "templates"), web_stylesheet(root), \
+        build_timestamp(root)
+    written = []
+    for lang, topic_id in pairs:
+        html = render_html(env, content.topic(topic_id), translators[lang], "letter",
+                           created=created, web_css=css)
+        target = folder / lang / f"{topic_id}.html"
+        write_atomically(target, html.encode("utf-8"))
+        written.append(target)
+    return written
 
 
 def merge(root: Path, shards: list[Path], out: Path) -> None:
@@ -122,13 +150,15 @@ def merge(root: Path, shards: list[Path], out: Path) -> None:
             raise BrochureError(f"not a release shard: {error}", str(folder / MANIFEST)) from None
         versions.add(manifest["source_version"])
         for entry in manifest["brochures"]:
-            path = folder / entry["file"]
-            if _sha256(path) != entry["sha256"]:
-                raise BrochureError("does not match its manifest's sha256", str(path))
-            if entry["file"] in files:
-                raise BrochureError("is in two shards", entry["file"])
+            for name, digest in ((entry["file"], entry["sha256"]),
+                                 (entry["web_page"], entry["web_page_sha256"])):
+                path = folder / name
+                if _sha256(path) != digest:
+                    raise BrochureError("does not match its manifest's sha256", str(path))
+                if name in files:
+                    raise BrochureError("is in two shards", name)
+                files[name] = path
             entries.append(entry)
-            files[entry["file"]] = path
     if len(versions) > 1:
         raise BrochureError(f"shards come from different sources: {sorted(versions)}")
     manifest = {"source_version": versions.pop() if versions else None,
@@ -142,26 +172,33 @@ def assemble(root: Path, manifest: dict, files: dict[str, Path], out: Path) -> N
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        for entry in manifest["brochures"]:
-            target = staging / entry["file"]
+        for name, source in files.items():
+            target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(files[entry["file"]], target)
-            entry["thumbnail"] = _thumbnail(target, staging)
+            shutil.copyfile(source, target)
+        for entry in manifest["brochures"]:
+            entry["thumbnail"] = _thumbnail(staging / entry["file"], staging)
         (staging / MANIFEST).write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        (staging / CHECKSUMS).write_text("".join(
-            f"{e['sha256']}  {e['file']}\n" for e in manifest["brochures"]))
         (staging / "index.html").write_text(_index(root, manifest), encoding="utf-8")
         (staging / MARK).write_text("A brochurekit release: `release` may replace this "
                                     "folder.\n", encoding="utf-8")
+        (staging / CHECKSUMS).write_text(_checksums(staging))
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
+def _checksums(folder: Path) -> str:
+    """Return SHA256SUMS lines for every file of a release but the list itself."""
+    names = sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*")
+                   if path.is_file() and path.name != CHECKSUMS)
+    return "".join(f"{_sha256(folder / name)}  {name}\n" for name in names)
+
+
 def _entry(content: Content, translator: Translator, topic_id: str, path: Path,
-           pages: int) -> dict:
+           pages: int, web_page: Path) -> dict:
     """Describe one released brochure for the manifest."""
     topic = content.topic(topic_id)
     lang = translator.lang
@@ -178,6 +215,8 @@ def _entry(content: Content, translator: Translator, topic_id: str, path: Path,
         "title": translate(translator, topic.title),
         "file": f"{lang}/{topic_id}.pdf",
         "sha256": _sha256(path),
+        "web_page": f"{lang}/{topic_id}.html",
+        "web_page_sha256": _sha256(web_page),
         "bytes": path.stat().st_size,
         "pages": pages or _pages(path),
         "completeness": round(translator.percent, 1),

@@ -93,13 +93,15 @@ class Voice:
 
 def render_html(env: Environment, topic: Topic, translator: Translator, paper: str,
                 draft: bool = False, created: dt.datetime | None = None,
-                online: str | None = None, bilingual: bool = False) -> str:
+                online: str | None = None, bilingual: bool = False,
+                web_css: str | None = None) -> str:
     """Render one brochure's HTML in the translator's language.
 
     A unit with no translation is shown in English, marked as such, never silently:
     the build decides whether such a brochure may be released (see build.py).
     A bilingual brochure sets every block in the brochure's language and, beside it,
-    in English.
+    in English. With `web_css`, the page is the web edition: a standalone HTML page with
+    that stylesheet inside, for a browser rather than for the PDF renderer.
     """
     language = Language.from_locale(translator.lang, translator.locale)
     voice = Voice()
@@ -146,7 +148,8 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
         speak=voice.speak,
         english_date=lambda day: format_date(day, format="long", locale="en"),
         latin=isolate_english,
-        page_css=page_css(translator, language, paper, draft),
+        page_css=Markup(web_css) if web_css else page_css(translator, language, paper, draft),
+        web=web_css is not None,
         online=online,
         qr=qr_code(online) if online else None,
         created=(created or dt.datetime.combine(topic.review.last_reviewed, dt.time(),

@@ -16,6 +16,7 @@ packages=(
   gettext                 # msgfmt --check on the catalogs
   chromium                # the headless browser the preview server is tested in
 )
+command -v npm >/dev/null || packages+=(nodejs npm)  # axe-core for the web edition's tests
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
@@ -29,6 +30,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null
 fi
+
+# axe-core (pinned in package-lock.json) checks the web edition's pages in the tests.
+[ -f node_modules/axe-core/axe.min.js ] || npm ci --no-audit --no-fund --silent
 
 python="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$python" -m venv .venv

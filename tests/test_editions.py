@@ -112,7 +112,7 @@ def test_a_configured_base_url_puts_a_qr_code_on_the_back_page(project, tmp_path
         'base_url = ""', 'base_url = "https://brochures.example.org/v1/"'))
     (result,) = build(project, BuildOptions(out=tmp_path, languages=("zh_Hans",),
                                             topics=("recurrent-anal-cancer",)))
-    url = "https://brochures.example.org/v1/zh_Hans/recurrent-anal-cancer.pdf"
+    url = "https://brochures.example.org/v1/zh_Hans/recurrent-anal-cancer.html"
     reader = PdfReader(result.path)
     last = reader.pages[-1]
     assert url in last.extract_text()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 
 import pytest
@@ -11,7 +12,7 @@ from playwright.sync_api import expect
 
 from brochurekit.catalogs import catalog_path
 from brochurekit.cli import EXIT_FAILED, EXIT_INPUT, EXIT_OK, main
-from conftest import LANGUAGES, TOPICS, seed_cache
+from conftest import CONTENT, LANGUAGES, ROOT, TOPICS, seed_cache
 
 
 def run(project, *args) -> int:
@@ -151,3 +152,76 @@ def test_a_release_replaces_the_previous_release(released, caplog):
     before = {p.name for p in (released / "merged").iterdir()}
     assert run(released, "merge", "shard-1", "shard-2", "--out", "merged") == EXIT_OK
     assert {p.name for p in (released / "merged").iterdir()} == before
+
+
+# --- The web edition --------------------------------------------------------------------
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"  # pinned in package-lock.json
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def test_every_brochure_is_also_a_standalone_web_page(released):
+    dist = released / "dist"
+    entries = manifest(dist)["brochures"]
+    for entry in entries:
+        page = dist / entry["web_page"]
+        assert page.suffix == ".html" and page.with_suffix(".pdf") == dist / entry["file"]
+        assert hashlib.sha256(page.read_bytes()).hexdigest() == entry["web_page_sha256"]
+        html = page.read_text(encoding="utf-8")
+        lang = entry["language"].replace("_", "-")
+        assert f'<html lang="{lang}" dir="{entry["direction"]}">' in html
+        assert "<script" not in html and "<link" not in html  # no code, nothing to fetch
+        assert 'name="viewport"' in html and "<style>" in html
+        assert not re.search(r"""(src=|url\()\s*["']?(https?:|//)""", html)  # offline
+    listed = subprocess.run(["sha256sum", "--check", "SHA256SUMS"], cwd=dist,
+                            capture_output=True, text=True, check=True).stdout
+    checked = {line.rsplit(":", 1)[0] for line in listed.splitlines()}
+    every = {p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_file()}
+    assert checked == every - {"SHA256SUMS"}  # every file of the release, pages included
+
+
+@pytest.mark.parametrize("lang", ["ar", "zh_Hans", "ko", "en"])
+def test_web_page_prints_every_unit_of_the_pdf(released, browser, translators, lang):
+    from brochurekit.render import translate
+
+    page = browser.new_page()
+    for topic in TOPICS:
+        page.goto((released / "dist" / lang / f"{topic}.html").as_uri())
+        text = " ".join(page.locator("body").inner_text().replace("\u2060", "").split())
+        for message in CONTENT.topic(topic).messages():
+            if message.kind != "figure-alt":
+                unit = " ".join(translate(translators[lang], message).split())
+                assert unit in text, f"{lang}/{topic}: {message.file}:{message.line}"
+        if lang == "ar":
+            assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+        figures = page.locator("[role=img]")
+        for index in range(figures.count()):  # each drawing: one image with its alt text
+            assert len(figures.nth(index).get_attribute("aria-label")) > 20
+    page.close()
+
+
+def test_web_pages_pass_axe_core_at_wcag_21_aa_offline(released, browser):
+    assert AXE.exists(), "run ./scripts/setup.sh: it installs axe-core from package-lock.json"
+    page = browser.new_page()
+    fetched = []
+    page.route("**/*", lambda route: (fetched.append(route.request.url), route.abort())
+               if not route.request.url.startswith("file:") else route.continue_())
+    for entry in manifest(released / "dist")["brochures"]:
+        page.goto((released / "dist" / entry["web_page"]).as_uri())
+        page.add_script_tag(path=str(AXE))
+        found = page.evaluate("""(tags) => axe.run(document, {runOnly: {type: 'tag',
+            values: tags}}).then(r => r.violations.map(v => [v.id, v.nodes.length,
+            v.nodes[0].target.join(' ')]))""", WCAG_21_AA)
+        assert found == [], (entry["web_page"], found)
+    assert fetched == []  # offline: nothing but the page itself
+    page.close()
+
+
+def test_release_index_links_every_web_page(released, browser):
+    page = browser.new_page()
+    page.goto((released / "dist" / "index.html").as_uri())
+    hrefs = page.evaluate("[...document.querySelectorAll('a[href$=\".html\"]')]"
+                          ".map(a => a.getAttribute('href'))")
+    assert len(set(hrefs)) == len(TOPICS) * len(LANGUAGES)
+    assert all((released / "dist" / href).exists() for href in hrefs)
+    page.close()
