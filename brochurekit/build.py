@@ -14,6 +14,7 @@ import logging.handlers
 import multiprocessing
 import os
 import subprocess
+import tempfile
 import time
 import tomllib
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -151,7 +152,7 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
             target = output_path(options.out, translator.lang, topic.id, options.draft,
                                  options.editions)
             digest = input_hash(root, topic, translator, options, created)
-            if not options.force and target.exists() and state.get(target) == digest:
+            if not options.force and state.holds(target, digest):
                 results.append(BuildResult(topic.id, translator.lang, target, fresh=False))
             else:
                 todo.append((translator.lang, topic.id, digest))
@@ -170,6 +171,8 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
         state.set(result.path or output_path(options.out, result.lang, result.topic,
                                              options.draft, options.editions),
                   None if result.error else digest)
+        if done % 10 == 0:
+            state.save()  # a build stopped midway keeps what it finished
     state.save()
     failed = sum(1 for r in results if r.error)
     log.info("[3/3] %d built, %d up to date, %d failed, in %.1f s",
@@ -270,40 +273,88 @@ def input_hash(root: Path, topic: Topic, translator: Translator, options: BuildO
 
 @dataclass
 class BuildState:
-    """The input hash of each PDF in an output folder, kept beside the PDFs."""
+    """What each PDF in an output folder was built from, and what it was when written:
+    its input hash and its own SHA-256, recorded together, kept beside the PDFs.
+
+    A PDF counts as up to date only when both still match: one changed, replaced,
+    truncated or left by a build that stopped before recording it is built again.
+    """
 
     path: Path
-    hashes: dict[str, str]
+    records: dict[str, dict[str, str]]
 
     @classmethod
     def load(cls, out: Path) -> BuildState:
-        """Read the state of a folder, or start empty."""
+        """Read the state of a folder, or start empty if there is none or it is unreadable."""
         path = out / STATE_FILE
+        if path.is_dir():
+            raise BrochureError("is a folder; the build records its state in this file: "
+                                "remove the folder", str(path))
         try:
-            return cls(path, json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
             return cls(path, {})
+        except (OSError, ValueError) as error:
+            log.warning("%s: unreadable (%s); every brochure will be built", path, error)
+            return cls(path, {})
+        if not isinstance(data, dict):
+            log.warning("%s: not a build record; every brochure will be built", path)
+            return cls(path, {})
+        records = {key: value for key, value in data.items() if isinstance(value, dict)
+                   and isinstance(value.get("input"), str)
+                   and isinstance(value.get("sha256"), str)}
+        return cls(path, records)
 
-    def get(self, target: Path) -> str | None:
-        """Return the hash a PDF was built from."""
-        return self.hashes.get(self._key(target))
+    def holds(self, target: Path, digest: str) -> bool:
+        """Say whether `target` is the PDF built from `digest`, unchanged since."""
+        record = self.records.get(self._key(target))
+        if record is None or record["input"] != digest:
+            return False
+        try:
+            written = _sha256(target)
+        except OSError:
+            return False
+        if written != record["sha256"]:
+            log.warning("%s: not the file this folder's last build wrote (changed, replaced "
+                        "or cut short); building it again", target)
+            return False
+        return True
 
     def set(self, target: Path, digest: str | None) -> None:
-        """Record (or, for a failure, forget) the hash a PDF was built from."""
+        """Record the PDF just written at `target` and its input hash (None: forget it)."""
         if digest is None:
-            self.hashes.pop(self._key(target), None)
+            self.records.pop(self._key(target), None)
         else:
-            self.hashes[self._key(target)] = digest
+            self.records[self._key(target)] = {"input": digest, "sha256": _sha256(target)}
 
     def save(self) -> None:
-        """Write the state atomically."""
+        """Write the state atomically, through a file of its own (builds may run side by
+        side)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f"{self.path.name}.tmp")
-        temporary.write_text(json.dumps(self.hashes, indent=1, sort_keys=True))
-        os.replace(temporary, self.path)
+        if self.path.is_dir():
+            raise BrochureError("is a folder; the build records its state in this file: "
+                                "remove the folder", str(self.path))
+        text = json.dumps(self.records, indent=1, sort_keys=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.",
+                                             dir=self.path.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            os.replace(temporary, self.path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
 
     def _key(self, target: Path) -> str:
         return target.relative_to(self.path.parent).as_posix()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 # --- Rendering, in this process or in workers ------------------------------------------

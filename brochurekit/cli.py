@@ -176,7 +176,7 @@ def _release(args: argparse.Namespace) -> int:
 
     shard = release.Shard.parse(args.shard) if args.shard else None
     failed = release.release(args.root, _in_root(args, args.out), _in_root(args, args.cache),
-                             args.jobs, shard)
+                             args.jobs, shard, force=args.force)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -233,6 +233,8 @@ def make_parser() -> argparse.ArgumentParser:
                              help="worker processes")
             sub.add_argument("--shard", metavar="I/N",
                              help="build only slice I of N (stable), for a CI matrix")
+            sub.add_argument("--force", action="store_true",
+                             help="build every brochure again, ignoring the cache")
         if name == "merge":
             sub.add_argument("shards", nargs="+", type=Path, help="the shards' release folders")
         if name == "serve":

@@ -84,8 +84,13 @@ def replaceable(root: Path, out: Path, keep: tuple[Path, ...] = ()) -> None:
                             "replaces only an empty folder or a previous release", str(out))
 
 
-def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None = None) -> int:
-    """Build the release (or one shard of it) and swap it into `out`; return the failures."""
+def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None = None,
+            force: bool = False) -> int:
+    """Build the release (or one shard of it) and swap it into `out`; return the failures.
+
+    The cache is trusted only where each PDF still matches what its build recorded (see
+    build.BuildState); `force` builds everything again.
+    """
     replaceable(root, out, (cache,))
     content = load_content(root)
     pairs = [(lang, topic.id) for lang in languages(root) for topic in content.topics]
@@ -93,7 +98,7 @@ def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None =
         pairs = [pair for i, pair in enumerate(pairs) if shard.takes(i)]
     langs = tuple(dict.fromkeys(lang for lang, _ in pairs))
     results = build(root, BuildOptions(out=cache, languages=langs, jobs=jobs,
-                                       pairs=tuple(pairs)))
+                                       pairs=tuple(pairs), force=force))
     failed = [r for r in results if r.error]
     if failed:
         log.error("release not written: %d of %d brochures failed; %s is unchanged",

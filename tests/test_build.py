@@ -123,3 +123,82 @@ def test_a_bad_source_date_epoch_is_a_clear_error(project, tmp_path, monkeypatch
     monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
     with pytest.raises(BrochureError, match="SOURCE_DATE_EPOCH must be whole seconds"):
         build(project, BuildOptions(out=tmp_path / "out"))
+
+
+# --- The incremental state cannot be fooled (issue #15) ---------------------------------
+
+
+def test_a_cached_pdf_that_is_not_what_its_build_wrote_is_built_again(project, tmp_path,
+                                                                       built, monkeypatch,
+                                                                       caplog):
+    out = tmp_path / "out"
+    seed_cache(built, out, monkeypatch)
+    options = BuildOptions(out=out, languages=ONE_LANGUAGE, jobs=2)
+    # Another language's PDF in its place, one cut short, one edited in place.
+    (out / "es" / "stage-4-anal-cancer.pdf").write_bytes(
+        (out / "fr" / "stage-4-anal-cancer.pdf").read_bytes())
+    cut = out / "es" / "treating-anal-cancer.pdf"
+    cut.write_bytes(cut.read_bytes()[:5000])
+    edited = out / "es" / "recurrent-anal-cancer.pdf"
+    edited.write_bytes(edited.read_bytes().replace(b"/Title", b"/Title ", 1))
+    results = {r.topic: r for r in build(project, options)}
+    assert {topic for topic, r in results.items() if r.fresh} == {
+        "stage-4-anal-cancer", "treating-anal-cancer", "recurrent-anal-cancer"}
+    for topic in ("stage-4-anal-cancer", "treating-anal-cancer", "recurrent-anal-cancer"):
+        assert f"es/{topic}.pdf: not the file this folder's last build wrote" in caplog.text
+        reader = PdfReader(results[topic].path)
+        assert reader.trailer["/Root"]["/Lang"] == "es"
+        assert "Quimioterapia" in "".join(page.extract_text() for page in reader.pages)
+    assert all(not r.fresh for r in build(project, options))  # and now they are recorded
+
+
+def test_a_build_stopped_before_recording_then_reverted_does_not_keep_its_pdfs(
+        project, tmp_path, built, monkeypatch):
+    from brochurekit.build import BuildState
+
+    out = tmp_path / "out"
+    seed_cache(built, out, monkeypatch)
+    options = BuildOptions(out=out, languages=ONE_LANGUAGE, topics=("stage-4-anal-cancer",))
+    po = catalog_path(project, "es")
+    good = po.read_text()
+    po.write_text(good.replace('msgstr "Quimioterapia"', 'msgstr "Quimioterapia nueva"'))
+    with monkeypatch.context() as stopped:  # killed after writing, before recording
+        stopped.setattr(BuildState, "save", lambda self: None)
+        (result,) = build(project, options)
+    assert result.fresh and "Quimioterapia nueva" in "".join(
+        page.extract_text() for page in PdfReader(result.path).pages)
+    po.write_text(good)  # reverted: the recorded input hash matches again, the PDF does not
+    (result,) = build(project, options)
+    assert result.fresh
+    text = "".join(page.extract_text() for page in PdfReader(result.path).pages)
+    assert "Quimioterapia" in text and "Quimioterapia nueva" not in text
+
+
+@pytest.mark.parametrize("state", ["[]", '{"es/stage-4-anal-cancer.pdf": "0" }', "{", None])
+def test_a_broken_build_state_is_ignored_or_named(project, tmp_path, state):
+    from brochurekit.build import STATE_FILE
+    from brochurekit.errors import BrochureError
+
+    out = tmp_path / "out"
+    options = BuildOptions(out=out, languages=ONE_LANGUAGE, topics=("stage-4-anal-cancer",))
+    if state is None:  # a folder where the state file goes: named before any work
+        (out / STATE_FILE).mkdir(parents=True)
+        with pytest.raises(BrochureError, match="is a folder") as raised:
+            build(project, options)
+        assert raised.value.file == str(out / STATE_FILE)
+        assert not (out / "es").exists()
+        return
+    out.mkdir()
+    (out / STATE_FILE).write_text(state)
+    (result,) = build(project, options)
+    assert result.fresh and result.error is None
+    assert not build(project, options)[0].fresh
+
+
+def test_release_force_builds_everything_again(project, monkeypatch):
+    from brochurekit import release
+
+    seen = {}
+    monkeypatch.setattr(release, "release", lambda *args, **kwargs: seen.update(kwargs) or 0)
+    assert main(["--root", str(project), "release", "--force"]) == 0
+    assert seen == {"force": True}
