@@ -235,9 +235,14 @@ def build_timestamp(root: Path) -> dt.datetime | None:
     if epoch is None:
         return None
     try:
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+        seconds = int(epoch)
     except ValueError:
         raise BrochureError(f"SOURCE_DATE_EPOCH must be whole seconds, got {epoch!r}") from None
+    try:
+        return dt.datetime.fromtimestamp(seconds, dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        raise BrochureError(f"SOURCE_DATE_EPOCH {epoch} is not a date this build can "
+                            "write (years 1 to 9999)") from None
 
 
 # This package's own code: a change to it (say, in a checkout) rebuilds every brochure.

@@ -293,11 +293,15 @@ def read_catalog(path: Path, root: Path, lang: str | None = None) -> Catalog:
 def _read_bytes(path: Path, display: str) -> bytes:
     """Return a catalog's bytes, refusing a missing or oversized file."""
     try:
-        if path.stat().st_size > MAX_CATALOG_BYTES:
-            raise CatalogError(f"file is larger than {MAX_CATALOG_BYTES} bytes", display)
-        return path.read_bytes()
+        with path.open("rb") as handle:  # bounded: a special file can claim any size
+            data = handle.read(MAX_CATALOG_BYTES + 1)
     except FileNotFoundError:
         raise CatalogError("file not found", display) from None
+    except OSError as error:
+        raise CatalogError(f"cannot be read: {error.strerror}", display) from None
+    if len(data) > MAX_CATALOG_BYTES:
+        raise CatalogError(f"file is larger than {MAX_CATALOG_BYTES} bytes", display)
+    return data
 
 
 def _parse(data: bytes, display: str, lang: str | None) -> Catalog:

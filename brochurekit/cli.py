@@ -208,6 +208,17 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+def _percent(text: str) -> float:
+    """Read a percentage from 0 to 100 (argparse turns the error into a usage message)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value <= 100:  # false for nan too
+        raise argparse.ArgumentTypeError(f"must be from 0 to 100, got {text}")
+    return value
+
+
 def make_parser() -> argparse.ArgumentParser:
     """Describe the command line."""
     parser = argparse.ArgumentParser(
@@ -255,7 +266,7 @@ def make_parser() -> argparse.ArgumentParser:
             sub.add_argument("--strict", action="store_true", help="fail on warnings too")
             sub.add_argument("--lang", action="append", metavar="LANG",
                              help="check only this language's catalog (repeatable)")
-            sub.add_argument("--threshold", type=float, default=100.0,
+            sub.add_argument("--threshold", type=_percent, default=100.0,
                              help="percent of a topic a language must translate to pass")
             sub.add_argument("--today", type=dt.date.fromisoformat, default=dt.date.today(),
                              help="the date review dates are checked against (YYYY-MM-DD)")
@@ -286,7 +297,7 @@ def make_parser() -> argparse.ArgumentParser:
                              help="build only this language (repeatable; default: all)")
             sub.add_argument("--topic", action="append", metavar="TOPIC",
                              help="build only this topic (repeatable; default: all)")
-            sub.add_argument("--threshold", type=float, default=100.0,
+            sub.add_argument("--threshold", type=_percent, default=100.0,
                              help="release a brochure only when this percent of it is "
                                   "translated; missing units then show in English, marked")
             sub.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,

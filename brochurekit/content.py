@@ -280,6 +280,8 @@ def compose(stream: IO[str] | str, file: str) -> Node:
         raise ContentError(f"YAML syntax error: {error.problem}", file, line) from None
     except yaml.YAMLError as error:
         raise ContentError(f"YAML error: {error}", file) from None
+    except RecursionError:
+        raise ContentError("YAML nested too deeply", file) from None
     if node is None:
         raise ContentError("file is empty", file, 1)
     return node
@@ -806,11 +808,15 @@ def _read(path: Path, root: Path) -> str:
     """Read a UTF-8 file, with a ContentError if it is too big or not UTF-8."""
     display = _display(path, root)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        with path.open("rb") as handle:  # bounded: a special file can claim any size
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
             raise ContentError(f"file is larger than {MAX_FILE_BYTES} bytes", display)
-        return path.read_text(encoding="utf-8")
+        return data.decode("utf-8")
     except FileNotFoundError:
         raise ContentError("file not found", display) from None
+    except OSError as error:
+        raise ContentError(f"cannot be read: {error.strerror}", display) from None
     except UnicodeDecodeError as error:
         reason = f"not UTF-8 text ({error.reason} at byte {error.start})"
         raise ContentError(reason, display) from None

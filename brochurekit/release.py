@@ -97,8 +97,13 @@ def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None =
     if shard:
         pairs = [pair for i, pair in enumerate(pairs) if shard.takes(i)]
     langs = tuple(dict.fromkeys(lang for lang, _ in pairs))
-    results = build(root, BuildOptions(out=cache, languages=langs, jobs=jobs,
-                                       pairs=tuple(pairs), force=force))
+    if pairs:
+        results = build(root, BuildOptions(out=cache, languages=langs, jobs=jobs,
+                                           pairs=tuple(pairs), force=force))
+    else:  # more shards than brochures: this one is empty, and says so
+        log.warning("shard %d/%d holds none of the brochures; writing an empty shard",
+                    shard.index, shard.count)
+        results = []
     failed = [r for r in results if r.error]
     if failed:
         log.error("release not written: %d of %d brochures failed; %s is unchanged",
@@ -149,16 +154,18 @@ def merge(root: Path, shards: list[Path], out: Path) -> None:
     replaceable(root, out, tuple(shards))
     entries, files, versions = [], {}, set()
     for folder in shards:
-        try:
-            manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise BrochureError(f"not a release shard: {error}", str(folder / MANIFEST)) from None
-        versions.add(manifest["source_version"])
+        manifest = _read_manifest(folder)
+        versions.add(manifest.get("source_version"))
         for entry in manifest["brochures"]:
             for name, digest in ((entry["file"], entry["sha256"]),
                                  (entry["web_page"], entry["web_page_sha256"])):
                 path = folder / name
-                if _sha256(path) != digest:
+                try:
+                    found = _sha256(path)
+                except OSError:
+                    raise BrochureError("is in its shard's manifest but missing",
+                                        str(path)) from None
+                if found != digest:
                     raise BrochureError("does not match its manifest's sha256", str(path))
                 if name in files:
                     raise BrochureError("is in two shards", name)
@@ -169,6 +176,36 @@ def merge(root: Path, shards: list[Path], out: Path) -> None:
     manifest = {"source_version": versions.pop() if versions else None,
                 "created": _created(root), "shard": None, "brochures": entries}
     assemble(root, manifest, files, out)
+
+
+ENTRY_TEXT = ("topic", "language", "file", "sha256", "web_page", "web_page_sha256")
+
+
+def _read_manifest(folder: Path) -> dict:
+    """Read a shard's manifest, refusing one that is not what `release` writes: every
+    entry with its text fields, and files named inside the shard, nowhere else."""
+    path = folder / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise BrochureError(f"not a release shard: {error}", str(path)) from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("brochures"), list):
+        raise BrochureError("not a release manifest: no list of brochures", str(path))
+    for number, entry in enumerate(manifest["brochures"], 1):
+        where = f"brochures[{number}]"
+        if not isinstance(entry, dict):
+            raise BrochureError(f"{where}: expected an object", str(path))
+        for key in ENTRY_TEXT:
+            if not isinstance(entry.get(key), str):
+                raise BrochureError(f"{where}: {key} must be text", str(path))
+        for key in ("file", "web_page"):
+            name = entry[key]
+            parts = Path(name).parts
+            if (Path(name).is_absolute() or ".." in parts or ":" in name or "\\" in name
+                    or len(parts) != 2 or parts[0] != entry["language"]):
+                raise BrochureError(f"{where}: {key} {name!r} is not <language>/<file> "
+                                    "inside the shard", str(path))
+    return manifest
 
 
 def assemble(root: Path, manifest: dict, files: dict[str, Path], out: Path) -> None:

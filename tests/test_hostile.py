@@ -175,3 +175,96 @@ def test_hostile_translations_print_as_text_and_reach_nothing(project, tmp_path,
     # With the gate on, the same catalog never reaches a PDF.
     (gated,) = build(project, replace(options, out=tmp_path / "gated"))
     assert gated.error is not None and gated.path is None
+
+
+# --- Issue #15: each traceback case becomes a clear error naming the file or option ----
+
+
+@pytest.mark.parametrize("value", ["101", "-1", "inf", "nan", "half"])
+def test_a_threshold_outside_0_to_100_is_a_usage_error(project, capsys, value):
+    for command in ("build", "check"):
+        with pytest.raises(SystemExit) as exited:
+            main(["--root", str(project), command, "--threshold", value])
+        assert exited.value.code == 2
+        assert "--threshold" in capsys.readouterr().err
+
+
+def test_a_source_date_epoch_past_year_9999_is_a_clear_error(project, tmp_path, monkeypatch,
+                                                             caplog):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "99999999999999999")
+    assert main(["--root", str(project), "build", "--out", str(tmp_path), "--lang", "es"]) \
+        == EXIT_INPUT
+    assert "SOURCE_DATE_EPOCH 99999999999999999 is not a date this build can write" \
+        in caplog.text
+
+
+def test_yaml_nested_100000_deep_is_refused_not_a_crash():
+    deep = YAML_HEADER + "sections: " + "[" * 100_000 + "]" * 100_000 + "\n"
+    with pytest.raises(ContentError, match=r"hostile\.yaml: YAML nested too deeply"):
+        parse_topic(deep, "brochures/hostile.yaml")
+
+
+def test_a_topic_or_catalog_that_is_a_special_file_is_read_within_the_cap(project, caplog):
+    topic = project / "brochures" / "endless.yaml"
+    topic.symlink_to("/dev/zero")
+    assert main(["--root", str(project), "check"]) == EXIT_INPUT
+    assert "brochures/endless.yaml: file is larger than 1000000 bytes" in caplog.text
+    topic.unlink()
+    catalog = catalog_path(project, "es")
+    catalog.unlink()
+    catalog.symlink_to("/dev/zero")
+    with pytest.raises(CatalogError, match="file is larger than"):
+        load_translator(project, "es")
+
+
+def shard_with(tmp_path, entries) -> str:
+    """Write a fake shard whose manifest lists `entries` (each file written as given)."""
+    import json
+
+    folder = tmp_path / "shard"
+    (folder / "es").mkdir(parents=True)
+    (folder / "es" / "a.pdf").write_bytes(b"%PDF-1.7 fake")
+    (folder / "manifest.json").write_text(json.dumps(
+        {"source_version": "v1", "brochures": entries}))
+    return str(folder)
+
+
+GOOD = {"topic": "a", "language": "es", "file": "es/a.pdf", "web_page": "es/a.html",
+        "sha256": "0" * 64, "web_page_sha256": "0" * 64}
+
+
+@pytest.mark.parametrize(("entries", "expected"), [
+    ({"brochures": 1}, "not a release manifest: no list of brochures"),
+    ([[1]], r"brochures\[1\]: expected an object"),
+    ([{**GOOD, "sha256": 7}], r"brochures\[1\]: sha256 must be text"),
+    ([{k: v for k, v in GOOD.items() if k != "file"}], r"brochures\[1\]: file must be text"),
+    ([{**GOOD, "file": "../../outside.pdf"}], r"file '\.\./\.\./outside\.pdf' is not"),
+    ([{**GOOD, "file": "/etc/passwd"}], r"file '/etc/passwd' is not <language>/<file>"),
+    ([{**GOOD, "web_page": "javascript:alert(1)"}], r"web_page 'javascript:alert\(1\)' is not"),
+    ([{**GOOD, "file": "es/missing.pdf"}], r"es/missing\.pdf: is in its shard's manifest but "
+                                           "missing"),
+    ([GOOD], r"es/a\.pdf: does not match its manifest's sha256"),
+])
+def test_merge_refuses_a_manifest_that_is_not_what_release_writes(project, tmp_path, caplog,
+                                                                   entries, expected):
+    import json
+
+    folder = shard_with(tmp_path, entries if isinstance(entries, list) else [])
+    if isinstance(entries, dict):
+        (tmp_path / "shard" / "manifest.json").write_text(json.dumps(entries))
+    assert main(["--root", str(project), "merge", folder, "--out",
+                 str(tmp_path / "merged")]) == EXIT_INPUT
+    assert re.search(expected, caplog.text), caplog.text
+    assert not (tmp_path / "merged").exists()
+
+
+def test_a_shard_with_no_brochure_in_it_is_written_empty(project, tmp_path, caplog):
+    import json
+
+    out = tmp_path / "shard"
+    assert main(["--root", str(project), "release", "--shard", "60/60", "--out", str(out),
+                 "--cache", str(tmp_path / "cache")]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["shard"] == "60/60" and manifest["brochures"] == []
+    assert "shard 60/60 holds none of the brochures" in caplog.text
+    assert not (tmp_path / "cache").exists()  # nothing was built
