@@ -143,6 +143,9 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
     created = build_timestamp(root)
     log.info("[1/3] loaded %d topics and %d languages", len(topics), len(translators))
 
+    if options.out.exists() and not options.out.is_dir():
+        raise BrochureError("is a file; --out must be a folder (it is created if missing)",
+                            str(options.out))
     state = BuildState.load(options.out)
     results, todo = [], []
     for translator in translators:
@@ -335,13 +338,18 @@ class BuildState:
     def save(self) -> None:
         """Write the state atomically, through a file of its own (builds may run side by
         side)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.is_dir():
             raise BrochureError("is a folder; the build records its state in this file: "
                                 "remove the folder", str(self.path))
         text = json.dumps(self.records, indent=1, sort_keys=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.",
-                                             dir=self.path.parent)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.",
+                                                 dir=self.path.parent)
+        except OSError as error:  # the PDFs' own failures are reported already
+            log.warning("%s: cannot record the build (%s); the next build starts over",
+                        self.path, error.strerror or error)
+            return
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 stream.write(text)
@@ -452,6 +460,9 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
             pages = _worker["writer"].write(html, target, where)
     except BrochureError as error:
         return BuildResult(topic_id, lang, None, error=error)
+    except OSError as error:  # a full disk, a folder it may not write to: this one fails
+        failure = BrochureError(f"cannot be written: {error.strerror or error}", str(target))
+        return BuildResult(topic_id, lang, None, error=failure)
     budgeted = topic.page_budget and not options.editions  # budgets: standard edition
     over = max(0, pages - topic.page_budget) if budgeted else 0
     return BuildResult(topic_id, lang, target, pages, english_units=len(translator.missing),

@@ -226,6 +226,7 @@ def assemble(root: Path, manifest: dict, files: dict[str, Path], out: Path) -> N
         (staging / MARK).write_text("A brochurekit release: `release` may replace this "
                                     "folder.\n", encoding="utf-8")
         (staging / CHECKSUMS).write_text(_checksums(staging))
+        _publishable(staging)
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -317,6 +318,20 @@ def _index(root: Path, manifest: dict) -> str:
     for entry in manifest["brochures"]:
         by_language.setdefault(entry["language"], []).append(entry)
     return env.get_template("index.html.j2").render(manifest=manifest, languages=by_language)
+
+
+def _publishable(folder: Path) -> None:
+    """Make a staged release readable by others, as a web server needs (mkdtemp made it
+    private), and put every file on disk before the folder takes the release's name."""
+    umask = os.umask(0)
+    os.umask(umask)
+    folder.chmod(0o777 & ~umask)
+    for path in sorted(folder.rglob("*"), reverse=True):
+        descriptor = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
 
 def _swap(staging: Path, out: Path) -> None:

@@ -268,3 +268,22 @@ def test_a_shard_with_no_brochure_in_it_is_written_empty(project, tmp_path, capl
     assert manifest["shard"] == "60/60" and manifest["brochures"] == []
     assert "shard 60/60 holds none of the brochures" in caplog.text
     assert not (tmp_path / "cache").exists()  # nothing was built
+
+
+def test_build_out_a_file_or_an_unwritable_place_is_named(project, tmp_path, caplog):
+    afile = tmp_path / "afile"
+    afile.write_text("keep me")
+    assert main(["--root", str(project), "build", "--out", str(afile), "--lang", "es"]) \
+        == EXIT_INPUT
+    assert f"{afile}: is a file; --out must be a folder" in caplog.text
+    assert afile.read_text() == "keep me"
+    caplog.clear()  # /proc refuses new folders, even to root: each brochure fails, named
+    assert main(["--root", str(project), "build", "--out", "/proc/brochures", "--lang", "es",
+                 "--topic", "stage-4-anal-cancer"]) == 1
+    assert "/proc/brochures/es/stage-4-anal-cancer.pdf: cannot be written" in caplog.text
+    assert "Traceback" not in caplog.text
+
+
+def test_release_out_the_filesystem_root_is_refused(project, caplog):
+    assert main(["--root", str(project), "release", "--out", "/"]) == EXIT_INPUT
+    assert "would replace" in caplog.text

@@ -63,3 +63,15 @@ def test_project_assets_and_small_inline_images_are_served(writer, tmp_path):
                       "<p>text</p>"), target, "test")
     reader = PdfReader(target)
     assert reader.pages[0]["/Resources"].get("/XObject")  # the inline image is there
+
+
+def test_a_pdf_is_on_disk_before_it_takes_its_name(tmp_path, monkeypatch):
+    import os
+
+    from brochurekit.pdf import write_atomically
+
+    synced = []
+    original = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or original(fd))
+    write_atomically(tmp_path / "es" / "a.pdf", b"%PDF-1.7")
+    assert synced and (tmp_path / "es" / "a.pdf").read_bytes() == b"%PDF-1.7"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 
@@ -62,6 +63,9 @@ def test_manifest_describes_every_brochure(released):
     check = subprocess.run(["sha256sum", "--check", "--quiet", "SHA256SUMS"],
                            cwd=released / "dist", capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
+    umask = os.umask(0)
+    os.umask(umask)  # readable by others, as a web server needs (mkdtemp made it 0700)
+    assert (released / "dist").stat().st_mode & 0o777 == 0o777 & ~umask
 
 
 def test_shards_split_stably_and_merge_into_the_same_release(released):
