@@ -9,9 +9,12 @@ It binds to localhost unless told otherwise.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import ipaddress
 import logging
 import re
+import socket
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -126,13 +129,23 @@ class Preview:
         return html, withdrawn
 
 
+LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")
+IDLE_SECONDS = 30  # a connection that sends nothing for this long is closed
+
+
 class _Handler(BaseHTTPRequestHandler):
     """Route GET requests to the preview."""
 
     preview: Preview
+    hosts: frozenset[str]  # the names this server answers to (DNS rebinding: no others)
+    timeout = IDLE_SECONDS
 
     def do_GET(self) -> None:  # noqa: N802
         path = self.path.split("?", 1)[0]
+        if not _answers_to(_host_name(self.headers.get("Host", "")), self.hosts):
+            self._send(HTTPStatus.MISDIRECTED_REQUEST, "text/plain",
+                       b"this preview answers only to the address it was started on")
+            return
         state = watched_state(self.preview.root)
         try:
             self._route(path)
@@ -141,6 +154,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.OK, "text/html", page.encode())
         except BrokenPipeError:
             pass
+        except Exception as error:  # a render that crashed: say so on the page, log it
+            log.exception("preview: %s failed", path)
+            page = self.preview.error(BrochureError(
+                f"the preview could not render this page ({type(error).__name__}: "
+                f"{error}); run `build --debug` on it for the details"), state)
+            self._send(HTTPStatus.INTERNAL_SERVER_ERROR, "text/html", page.encode())
 
     def _route(self, path: str) -> None:
         root = self.preview.root
@@ -177,9 +196,45 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("preview: " + format, *args)
 
 
+def _host_name(header: str) -> str:
+    """Return the host of a Host header, without its port or IPv6 brackets."""
+    if header.startswith("["):
+        return header[1:header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def _answers_to(name: str, hosts: frozenset[str]) -> bool:
+    """Say whether a request's host is this server: a name it was started with, or an
+    address. A domain name that merely resolves here is refused (DNS rebinding)."""
+    if name.lower() in hosts:
+        return True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
 def make_server(root: Path, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
     """Make the preview server (port 0 picks a free port); call serve_forever() on it."""
-    handler = type("Handler", (_Handler,), {"preview": Preview(root)})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    return server
+    if not 0 <= port <= 65535:
+        raise BrochureError(f"--port must be from 0 to 65535, got {port}")
+    hosts = frozenset({*LOCAL_NAMES, host.strip("[]").lower(), socket.gethostname().lower()})
+    handler = type("Handler", (_Handler,), {"preview": Preview(root), "hosts": hosts})
+    server_class = _Server6 if ":" in host else _Server
+    try:
+        return server_class((host.strip("[]"), port), handler)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise BrochureError(f"port {port} is in use: stop what uses it, or choose "
+                                "another with --port") from None
+        raise BrochureError(f"cannot listen on {host} port {port}: "
+                            f"{error.strerror or error}") from None

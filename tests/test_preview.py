@@ -105,3 +105,79 @@ def test_the_pdf_link_renders_the_real_pdf(site, page):
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.body().startswith(b"%PDF-")
+
+
+# --- Issue #15: the preview server refuses what it should, with clear errors ------------
+
+
+def test_a_request_for_another_host_name_is_refused(site):
+    import http.client
+    from urllib.parse import urlsplit
+
+    where = urlsplit(site)
+    for host, status in (("evil.example.com", 421), (f"localhost:{where.port}", 200),
+                         (f"127.0.0.1:{where.port}", 200)):
+        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+        connection.request("GET", "/", headers={"Host": host})
+        response = connection.getresponse()
+        assert response.status == status, host
+        body = response.read()
+        assert (b"answers only to the address" in body) == (status == 421), host
+        connection.close()
+
+
+def test_an_idle_connection_is_closed(site, monkeypatch):
+    import socket
+    import time
+    from urllib.parse import urlsplit
+
+    assert preview._Handler.timeout == preview.IDLE_SECONDS <= 30
+    monkeypatch.setattr(preview._Handler, "timeout", 2)  # the same code path, sooner
+    where = urlsplit(site)
+    with socket.create_connection((where.hostname, where.port)) as idle:
+        idle.settimeout(20)
+        started = time.monotonic()
+        assert idle.recv(1) == b""  # the server hangs up, sending nothing
+        assert time.monotonic() - started < 10
+
+
+def test_a_render_that_crashes_shows_an_error_page(site, page, monkeypatch):
+    def crash(self, lang, topic_id):
+        raise ValueError("a bug in a template filter")
+
+    monkeypatch.setattr(preview.Preview, "_html", crash)
+    response = page.goto(f"{site}/preview/es/{TOPICS[0]}")
+    assert response.status == 500
+    expect(page.locator("body")).to_contain_text("could not render this page")
+    expect(page.locator("body")).to_contain_text("a bug in a template filter")
+
+
+@pytest.mark.parametrize(("host", "port", "expected"), [
+    ("127.0.0.1", 99999, "--port must be from 0 to 65535, got 99999"),
+    ("127.0.0.1", -1, "--port must be from 0 to 65535, got -1"),
+    ("192.0.2.1", 0, "cannot listen on 192.0.2.1 port 0"),  # an address not on this machine
+])
+def test_a_server_that_cannot_listen_says_why(project, host, port, expected):
+    from brochurekit.errors import BrochureError
+
+    with pytest.raises(BrochureError, match=expected):
+        preview.make_server(project, host, port)
+
+
+def test_a_busy_port_is_named_and_ipv6_localhost_works(project):
+    from brochurekit.errors import BrochureError
+
+    first = preview.make_server(project, port=0)
+    try:
+        port = first.server_address[1]
+        with pytest.raises(BrochureError, match=f"port {port} is in use"):
+            preview.make_server(project, port=port)
+    finally:
+        first.server_close()
+    try:
+        six = preview.make_server(project, "::1", 0)
+    except BrochureError as error:  # a machine without IPv6 says so, without a traceback
+        assert "cannot listen on ::1" in str(error)
+        return
+    assert six.server_address[0] == "::1"
+    six.server_close()
