@@ -348,9 +348,12 @@ class _Reader:
         return value
 
     def integer(self, node: Node, where: str) -> int:
-        """Return an integer."""
-        if not isinstance(node, ScalarNode) or node.tag != "tag:yaml.org,2002:int":
-            raise self.fail(node, where, f"expected a whole number, got {_describe(node)}")
+        """Return a whole number written in decimal digits (YAML's 0x10, 0b11, 1_0 and +6
+        are refused: an editor reads them as something else, or not at all)."""
+        if (not isinstance(node, ScalarNode) or node.tag != "tag:yaml.org,2002:int"
+                or not re.fullmatch(r"-?[0-9]{1,9}", node.value)):
+            raise self.fail(node, where, "expected a whole number in digits, such as 6, got "
+                            f"{_describe(node)}")
         return int(node.value)
 
     def flag(self, node: Node, where: str) -> bool:
@@ -691,8 +694,8 @@ def _page_budget(read: _Reader, m: dict[str, Node]) -> int | None:
     if "page_budget" not in m:
         return None
     pages = read.integer(m["page_budget"], "page_budget")
-    if pages < 1:
-        raise read.fail(m["page_budget"], "page_budget", "must be at least 1")
+    if not 1 <= pages <= 100:
+        raise read.fail(m["page_budget"], "page_budget", "must be from 1 to 100 pages")
     return pages
 
 

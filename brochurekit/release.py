@@ -173,9 +173,33 @@ def merge(root: Path, shards: list[Path], out: Path) -> None:
             entries.append(entry)
     if len(versions) > 1:
         raise BrochureError(f"shards come from different sources: {sorted(versions)}")
+    _all_shards(shards, [_read_manifest(folder).get("shard") for folder in shards])
     manifest = {"source_version": versions.pop() if versions else None,
                 "created": _created(root), "shard": None, "brochures": entries}
     assemble(root, manifest, files, out)
+
+
+def _all_shards(folders: list[Path], labels: list[object]) -> None:
+    """Refuse a merge that is not every shard of one release, each once: a merge of
+    shard 1 of 2 alone would publish half the brochures."""
+    try:
+        shards = [Shard.parse(label) for label in labels]
+    except (BrochureError, AttributeError, TypeError):
+        bad = next(f for f, label in zip(folders, labels, strict=True)
+                   if not isinstance(label, str) or "/" not in label)
+        raise BrochureError("is not a shard (release --shard I/N writes shards)",
+                            str(bad)) from None
+    counts = {shard.count for shard in shards}
+    if len(counts) > 1:
+        raise BrochureError(f"the shards split the release differently: "
+                            f"{sorted(f'{s.index}/{s.count}' for s in shards)}")
+    count = counts.pop()
+    indexes = sorted(shard.index for shard in shards)
+    missing = sorted(set(range(1, count + 1)) - set(indexes))
+    if missing or len(indexes) != len(set(indexes)):
+        listed = ", ".join(f"{i}/{count}" for i in missing) or "none"
+        raise BrochureError(f"a merge needs every shard once; missing: {listed}; given: "
+                            f"{', '.join(f'{i}/{count}' for i in indexes)}")
 
 
 ENTRY_TEXT = ("topic", "language", "file", "sha256", "web_page", "web_page_sha256")

@@ -287,3 +287,13 @@ def test_build_out_a_file_or_an_unwritable_place_is_named(project, tmp_path, cap
 def test_release_out_the_filesystem_root_is_refused(project, caplog):
     assert main(["--root", str(project), "release", "--out", "/"]) == EXIT_INPUT
     assert "would replace" in caplog.text
+
+
+@pytest.mark.parametrize("written", ["0x10", "0b11", "0o7", "1_0", "+6", "6.0", "1e3",
+                                     "99999999999999999999", "'6'"])
+def test_a_page_budget_in_any_other_form_than_digits_is_refused(written):
+    text = YAML_HEADER + f"page_budget: {written}\n" + (
+        "sections:\n  - id: a\n    heading: H\n    content: [{paragraph: p}]\n")
+    with pytest.raises(ContentError, match=r"hostile\.yaml:7: page_budget: expected a whole "
+                                           r"number in digits, such as 6, got"):
+        parse_topic(text, "brochures/hostile.yaml")

@@ -229,3 +229,13 @@ def test_release_index_links_every_web_page(released, browser):
     assert len(set(hrefs)) == len(TOPICS) * len(LANGUAGES)
     assert all((released / "dist" / href).exists() for href in hrefs)
     page.close()
+
+
+def test_merge_needs_every_shard_once(released, caplog, tmp_path):
+    out = str(tmp_path / "merged")
+    assert run(released, "merge", "shard-1", "--out", out) == EXIT_INPUT
+    assert "a merge needs every shard once; missing: 2/2; given: 1/2" in caplog.text
+    assert run(released, "merge", "shard-1", "shard-1", "--out", out) == EXIT_INPUT
+    assert run(released, "merge", "shard-1", "dist", "--out", out) == EXIT_INPUT
+    assert "is not a shard" in caplog.text or "is in two shards" in caplog.text
+    assert not (tmp_path / "merged").exists()
