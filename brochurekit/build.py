@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import subprocess
 import tempfile
+import threading
 import time
 import tomllib
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -423,12 +424,26 @@ def _start_worker(root: Path, options: BuildOptions, created: dt.datetime | None
         logger.handlers = [logging.handlers.QueueHandler(queue)]
         logger.setLevel(logging.INFO)
         logger.propagate = False
+        _stop_with_parent()
     from .pdf import PdfWriter  # imported here: a build with nothing to do never pays it
 
     _worker.update(
         root=root, options=options, created=created, content=loaded[0],
         translators=loaded[1], env=make_environment(root / "templates"),
         writer=PdfWriter(root, options.editions))
+
+
+def _stop_with_parent() -> None:
+    """Exit this worker as soon as the build that started it is gone (killed, say): a
+    worker left behind would go on writing PDFs that nothing records."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _render_one(lang: str, topic_id: str) -> BuildResult:

@@ -202,3 +202,43 @@ def test_release_force_builds_everything_again(project, monkeypatch):
     monkeypatch.setattr(release, "release", lambda *args, **kwargs: seen.update(kwargs) or 0)
     assert main(["--root", str(project), "release", "--force"]) == 0
     assert seen == {"force": True}
+
+
+def test_workers_stop_when_the_build_is_killed(project, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    build_process = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from brochurekit.cli import main; "
+         "sys.exit(main(sys.argv[1:]))", "--root", str(project), "build",
+         "--out", str(out), "--jobs", "2", "--lang", "es", "--lang", "fr", "--lang", "ru"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(out.glob("*/*.pdf")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        workers = subprocess.run(["pgrep", "-P", str(build_process.pid)],
+                                 capture_output=True, text=True).stdout.split()
+        assert workers, "the build started no workers"
+        build_process.kill()  # SIGKILL: no clean-up in the build itself
+        build_process.wait()
+        time.sleep(2)
+        written = set(out.glob("*/*.pdf"))
+        def running(pid: str) -> bool:
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    return stat.read().split()[2] != "Z"  # a zombie has stopped
+            except FileNotFoundError:
+                return False
+
+        assert not [pid for pid in workers if running(pid)], "workers outlived the build"
+        time.sleep(3)
+        assert set(out.glob("*/*.pdf")) == written  # nothing written after
+        assert len(written) < 12
+    finally:
+        if build_process.poll() is None:
+            os.killpg(build_process.pid, signal.SIGKILL)
