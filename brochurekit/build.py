@@ -56,6 +56,12 @@ class BuildOptions:
     print_shop: bool = False  # 3 mm bleed, crop marks, fonts embedded in full
     booklet: bool = False  # half-size pages imposed two-up for saddle stitching
     bilingual: bool = False  # every block in the brochure's language and in English
+    in_progress: tuple[str, ...] = ()  # languages built as drafts (from pyproject.toml)
+
+    def draft_for(self, lang: str) -> bool:
+        """Say whether a language's brochures are drafts: all with --draft, or it is one
+        declared in progress."""
+        return self.draft or lang in self.in_progress
 
     @property
     def editions(self) -> tuple[str, ...]:
@@ -104,6 +110,21 @@ def settings(root: Path) -> dict:
         raise BrochureError(f"cannot read [tool.brochurekit]: {error}", "pyproject.toml") from None
 
 
+def in_progress(root: Path) -> tuple[str, ...]:
+    """Read `in_progress` in `[tool.brochurekit]`: languages still being translated. They
+    build as drafts, stay out of releases, and their findings do not fail `check`."""
+    value = settings(root).get("in_progress", [])
+    if not isinstance(value, list) or not all(isinstance(lang, str) for lang in value):
+        raise BrochureError("[tool.brochurekit] in_progress must be a list of language "
+                            f"codes, got {value!r}", "pyproject.toml")
+    known = languages(root)
+    for lang in value:
+        if lang not in known or lang == SOURCE_LANGUAGE:
+            raise BrochureError(f"[tool.brochurekit] in_progress: no catalog for {lang!r} "
+                                f"(languages: {', '.join(known[1:])})", "pyproject.toml")
+    return tuple(value)
+
+
 def online_url(root: Path, lang: str, topic_id: str) -> str | None:
     """Return where the brochure is published online, if `base_url` is configured."""
     base = settings(root).get("base_url")
@@ -134,6 +155,7 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
         choices = ", ".join(PAPER_SIZES)
         raise BrochureError(f"unknown paper {options.paper!r} (choose from {choices})")
     started = time.perf_counter()
+    options = replace(options, in_progress=in_progress(root))
     content = load_content(root)
     topics = [content.topic(t) for t in options.topics] or list(content.topics)
     translators = _load_translators(root, options.languages or tuple(languages(root)), content)
@@ -143,6 +165,8 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
         translators = [t for t in translators if t.lang != SOURCE_LANGUAGE]
     created = build_timestamp(root)
     log.info("[1/3] loaded %d topics and %d languages", len(topics), len(translators))
+    if not options.draft and options.in_progress:
+        log.info("in progress, built as drafts: %s", ", ".join(options.in_progress))
 
     if options.out.exists() and not options.out.is_dir():
         raise BrochureError("is a file; --out must be a folder (it is created if missing)",
@@ -153,8 +177,8 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
         for topic in topics:
             if options.pairs and (translator.lang, topic.id) not in options.pairs:
                 continue
-            target = output_path(options.out, translator.lang, topic.id, options.draft,
-                                 options.editions)
+            target = output_path(options.out, translator.lang, topic.id,
+                                 options.draft_for(translator.lang), options.editions)
             digest = input_hash(root, topic, translator, options, created)
             if not options.force and state.holds(target, digest):
                 results.append(BuildResult(topic.id, translator.lang, target, fresh=False))
@@ -173,7 +197,8 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
         results.append(result)
         _report(result, done, len(todo))
         state.set(result.path or output_path(options.out, result.lang, result.topic,
-                                             options.draft, options.editions),
+                                             options.draft_for(result.lang),
+                                             options.editions),
                   None if result.error else digest)
         if done % 10 == 0:
             state.save()  # a build stopped midway keeps what it finished
@@ -452,14 +477,15 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
     topic = _worker["content"].topic(topic_id)
     translator = _worker["translators"][lang]
     where = f"{lang}/{topic_id}"
-    target = output_path(options.out, lang, topic_id, options.draft, options.editions)
+    draft = options.draft_for(lang)
+    target = output_path(options.out, lang, topic_id, draft, options.editions)
     translator.missing.clear()
     translator.used.clear()
     try:
         html = render_html(_worker["env"], topic, translator, paper_for(root, lang, options),
-                           options.draft, _worker["created"], online_url(root, lang, topic_id),
+                           draft, _worker["created"], online_url(root, lang, topic_id),
                            options.bilingual)
-        _release_check(topic, translator, options.threshold, options.draft)
+        _release_check(topic, translator, options.threshold, draft)
         text = visible_text(html) + page_label(translator)
         check_coverage(root, lang, text, translator.file or where)
         if options.booklet:

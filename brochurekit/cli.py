@@ -92,6 +92,8 @@ def _check(args: argparse.Namespace) -> int:
 
 def format_report(report) -> str:  # noqa: ANN001
     """Lay the report out as a table of progress, then the findings, then a summary."""
+    from . import checks
+
     header = ("language", "topic", "translated", "fuzzy", "untranslated", "done")
     rows = [header] + [
         (s.lang, s.topic, f"{s.translated}/{s.total}", str(s.fuzzy), str(s.untranslated),
@@ -110,13 +112,18 @@ def format_report(report) -> str:  # noqa: ANN001
     for total in report.totals:
         mine = [f for f in report.findings if f.file.startswith(f"locales/{total.lang}/")]
         errors = sum(f.level == "error" for f in mine)
+        unfinished = sum(f.level == checks.IN_PROGRESS for f in mine)
         lines.append(f"{total.lang}: {total.percent:.0f}% of {total.total} units, "
-                     f"{errors} errors, {len(mine) - errors} warnings")
+                     f"{errors} errors, {len(mine) - errors - unfinished} warnings"
+                     + (f", {unfinished} findings in progress (they do not fail check)"
+                        if unfinished else ""))
     if report.shared_words is not None:
         shared = sum(f.rule == "originality" for f in report.findings)
         lines.append(f"{shared} passages share {report.shared_words}+ words with the sources")
     errors = sum(f.level == "error" for f in report.findings)
-    lines.append(f"{errors} errors, {len(report.findings) - errors} warnings")
+    unfinished = sum(f.level == checks.IN_PROGRESS for f in report.findings)
+    lines.append(f"{errors} errors, {len(report.findings) - errors - unfinished} warnings"
+                 + (f", {unfinished} in languages in progress" if unfinished else ""))
     return "\n".join(lines)
 
 
@@ -176,7 +183,8 @@ def _release(args: argparse.Namespace) -> int:
 
     shard = release.Shard.parse(args.shard) if args.shard else None
     failed = release.release(args.root, _in_root(args, args.out), _in_root(args, args.cache),
-                             args.jobs, shard, force=args.force)
+                             args.jobs, shard, force=args.force,
+                             only=tuple(args.lang or ()))
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -246,6 +254,9 @@ def make_parser() -> argparse.ArgumentParser:
                              help="build only slice I of N (stable), for a CI matrix")
             sub.add_argument("--force", action="store_true",
                              help="build every brochure again, ignoring the cache")
+            sub.add_argument("--lang", action="append", metavar="LANG",
+                             help="release only this language (repeatable; default: all "
+                                  "but those in progress)")
         if name == "merge":
             sub.add_argument("shards", nargs="+", type=Path, help="the shards' release folders")
         if name == "serve":

@@ -21,7 +21,7 @@ from pathlib import Path
 from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from .build import BuildOptions, build, build_timestamp
+from .build import BuildOptions, build, build_timestamp, in_progress
 from .catalogs import Translator, languages
 from .content import Content, Topic, load_content
 from .errors import BrochureError
@@ -85,15 +85,23 @@ def replaceable(root: Path, out: Path, keep: tuple[Path, ...] = ()) -> None:
 
 
 def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None = None,
-            force: bool = False) -> int:
+            force: bool = False, only: tuple[str, ...] = ()) -> int:
     """Build the release (or one shard of it) and swap it into `out`; return the failures.
 
     The cache is trusted only where each PDF still matches what its build recorded (see
-    build.BuildState); `force` builds everything again.
+    build.BuildState); `force` builds everything again. `only` releases those languages.
+    Languages declared in progress are never released: the index lists them as such.
     """
     replaceable(root, out, (cache,))
     content = load_content(root)
-    pairs = [(lang, topic.id) for lang in languages(root) for topic in content.topics]
+    known, unfinished = languages(root), in_progress(root)
+    for lang in only:
+        if lang not in known:
+            raise BrochureError(f"no catalog for {lang!r} (languages: {', '.join(known)})")
+        if lang in unfinished:
+            log.warning("%s is in progress (pyproject.toml): it is not released", lang)
+    released = [lang for lang in known if lang not in unfinished and (not only or lang in only)]
+    pairs = [(lang, topic.id) for lang in released for topic in content.topics]
     if shard:
         pairs = [pair for i, pair in enumerate(pairs) if shard.takes(i)]
     langs = tuple(dict.fromkeys(lang for lang, _ in pairs))
@@ -120,6 +128,7 @@ def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None =
         "created": _created(root),
         "shard": f"{shard.index}/{shard.count}" if shard else None,
         "brochures": entries,
+        "in_progress": [_language(root, lang) for lang in unfinished],
     }
     assemble(root, manifest, {name: cache / name for e in entries
                               for name in (e["file"], e["web_page"])}, out)
@@ -175,7 +184,8 @@ def merge(root: Path, shards: list[Path], out: Path) -> None:
         raise BrochureError(f"shards come from different sources: {sorted(versions)}")
     _all_shards(shards, [_read_manifest(folder).get("shard") for folder in shards])
     manifest = {"source_version": versions.pop() if versions else None,
-                "created": _created(root), "shard": None, "brochures": entries}
+                "created": _created(root), "shard": None, "brochures": entries,
+                "in_progress": [_language(root, lang) for lang in in_progress(root)]}
     assemble(root, manifest, files, out)
 
 
@@ -255,6 +265,15 @@ def assemble(root: Path, manifest: dict, files: dict[str, Path], out: Path) -> N
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _language(root: Path, lang: str) -> dict:
+    """Name a language in its own words, for the index."""
+    from .catalogs import validate_language
+
+    language = Language.from_locale(lang, validate_language(lang))
+    return {"language": lang, "language_name": language.name,
+            "direction": language.direction}
 
 
 def _checksums(folder: Path) -> str:
