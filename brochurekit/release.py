@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -246,6 +247,7 @@ def assemble(root: Path, manifest: dict, files: dict[str, Path], out: Path) -> N
     """Write PDFs, thumbnails, manifest, checksums and index to a new folder; swap it in."""
     manifest["brochures"].sort(key=lambda e: (e["language"], e["topic"]))
     out.parent.mkdir(parents=True, exist_ok=True)
+    clear_leftovers(out)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         for name, source in files.items():
@@ -361,6 +363,17 @@ def _index(root: Path, manifest: dict) -> str:
     for entry in manifest["brochures"]:
         by_language.setdefault(entry["language"], []).append(entry)
     return env.get_template("index.html.j2").render(manifest=manifest, languages=by_language)
+
+
+def clear_leftovers(out: Path) -> None:
+    """Remove the folders an interrupted release left beside `out`: its staging folder
+    (`.dist.` and 8 characters from mkdtemp) and the previous release being replaced
+    (`.dist.old`). Nothing else is touched."""
+    pattern = re.compile(rf"\.{re.escape(out.name)}\.([a-z0-9_]{{8}}|old)")
+    for leftover in out.parent.glob(f".{out.name}.*"):
+        if pattern.fullmatch(leftover.name) and leftover.is_dir() and not leftover.is_symlink():
+            log.info("removing %s, left by an interrupted release", leftover)
+            shutil.rmtree(leftover)
 
 
 def _publishable(folder: Path) -> None:

@@ -297,3 +297,15 @@ def test_a_page_budget_in_any_other_form_than_digits_is_refused(written):
     with pytest.raises(ContentError, match=r"hostile\.yaml:7: page_budget: expected a whole "
                                            r"number in digits, such as 6, got"):
         parse_topic(text, "brochures/hostile.yaml")
+
+
+def test_a_release_clears_what_an_interrupted_release_left_and_nothing_else(tmp_path):
+    from brochurekit.release import clear_leftovers
+
+    out = tmp_path / "dist"
+    for name in (".dist.k3j_9zq0", ".dist.old", ".dist.notes", ".distant", "dist-keep"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "a.pdf").write_bytes(b"%PDF")
+    clear_leftovers(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".dist.notes", ".distant",
+                                                          "dist-keep"]
