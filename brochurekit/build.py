@@ -110,6 +110,14 @@ def settings(root: Path) -> dict:
         raise BrochureError(f"cannot read [tool.brochurekit]: {error}", "pyproject.toml") from None
 
 
+def overdue(topics, created: dt.datetime | None) -> list[Topic]:  # noqa: ANN001
+    """Return the topics whose review date has passed on the build's date (None: the
+    build is dated by each topic's review, so none is overdue)."""
+    if created is None:
+        return []
+    return [topic for topic in topics if topic.review.next_review_due < created.date()]
+
+
 def in_progress(root: Path) -> tuple[str, ...]:
     """Read `in_progress` in `[tool.brochurekit]`: languages still being translated. They
     build as drafts, stay out of releases, and their findings do not fail `check`."""
@@ -165,6 +173,9 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
         translators = [t for t in translators if t.lang != SOURCE_LANGUAGE]
     created = build_timestamp(root)
     log.info("[1/3] loaded %d topics and %d languages", len(topics), len(translators))
+    for topic in overdue(topics, created):
+        log.warning("%s: review overdue since %s; its brochures say so on the first page",
+                    topic.file, topic.review.next_review_due.isoformat())
     if not options.draft and options.in_progress:
         log.info("in progress, built as drafts: %s", ", ".join(options.in_progress))
 

@@ -184,7 +184,7 @@ def _release(args: argparse.Namespace) -> int:
     shard = release.Shard.parse(args.shard) if args.shard else None
     failed = release.release(args.root, _in_root(args, args.out), _in_root(args, args.cache),
                              args.jobs, shard, force=args.force,
-                             only=tuple(args.lang or ()))
+                             only=tuple(args.lang or ()), strict=args.strict)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -257,6 +257,8 @@ def make_parser() -> argparse.ArgumentParser:
             sub.add_argument("--lang", action="append", metavar="LANG",
                              help="release only this language (repeatable; default: all "
                                   "but those in progress)")
+            sub.add_argument("--strict", action="store_true",
+                             help="refuse to release if any topic's review is overdue")
         if name == "merge":
             sub.add_argument("shards", nargs="+", type=Path, help="the shards' release folders")
         if name == "serve":

@@ -22,7 +22,7 @@ from pathlib import Path
 from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from .build import BuildOptions, build, build_timestamp, in_progress
+from .build import BuildOptions, build, build_timestamp, in_progress, overdue
 from .catalogs import Translator, languages
 from .content import Content, Topic, load_content
 from .errors import BrochureError
@@ -86,7 +86,7 @@ def replaceable(root: Path, out: Path, keep: tuple[Path, ...] = ()) -> None:
 
 
 def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None = None,
-            force: bool = False, only: tuple[str, ...] = ()) -> int:
+            force: bool = False, only: tuple[str, ...] = (), strict: bool = False) -> int:
     """Build the release (or one shard of it) and swap it into `out`; return the failures.
 
     The cache is trusted only where each PDF still matches what its build recorded (see
@@ -95,6 +95,14 @@ def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None =
     """
     replaceable(root, out, (cache,))
     content = load_content(root)
+    late = overdue(content.topics, build_timestamp(root))
+    if strict and late:
+        for topic in late:
+            log.error("%s: review overdue since %s", topic.file,
+                      topic.review.next_review_due.isoformat())
+        log.error("release not written: --strict refuses %d overdue topics; %s is unchanged",
+                  len(late), out)
+        return len(late)
     known, unfinished = languages(root), in_progress(root)
     for lang in only:
         if lang not in known:

@@ -201,7 +201,7 @@ def test_release_force_builds_everything_again(project, monkeypatch):
     seen = {}
     monkeypatch.setattr(release, "release", lambda *args, **kwargs: seen.update(kwargs) or 0)
     assert main(["--root", str(project), "release", "--force"]) == 0
-    assert seen == {"force": True}
+    assert seen["force"] is True and seen["strict"] is False
 
 
 def test_workers_stop_when_the_build_is_killed(project, tmp_path):
@@ -242,3 +242,46 @@ def test_workers_stop_when_the_build_is_killed(project, tmp_path):
     finally:
         if build_process.poll() is None:
             os.killpg(build_process.pid, signal.SIGKILL)
+
+
+# --- An overdue topic is never printed silently (issue #15) -----------------------------
+
+
+def make_overdue(project, monkeypatch) -> None:
+    """Date the build after the stage-4 topic's review was due."""
+    topic = project / "brochures" / "stage-4-anal-cancer.yaml"
+    text = topic.read_text(encoding="utf-8")
+    topic.write_text(text.replace("last_reviewed: 2026-11-23", "last_reviewed: 2024-11-23")
+                     .replace("next_review_due: 2027-11-23", "next_review_due: 2025-11-23"),
+                     encoding="utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
+
+
+def test_an_overdue_topic_says_so_on_its_first_page_and_warns(project, tmp_path,
+                                                               monkeypatch, caplog):
+    make_overdue(project, monkeypatch)
+    results = build(project, BuildOptions(out=tmp_path, languages=("es", "ar", "en"),
+                                          topics=("stage-4-anal-cancer",), jobs=2))
+    assert all(r.error is None for r in results)
+    assert ("brochures/stage-4-anal-cancer.yaml: review overdue since 2025-11-23"
+            in caplog.text)
+    pages = {r.lang: PdfReader(r.path).pages[0].extract_text() for r in results}
+    assert "Review overdue since November 23, 2025" in " ".join(pages["en"].split())
+    assert "Revisión atrasada desde el 23 de noviembre de 2025" in " ".join(pages["es"].split())
+    import pypdfium2 as pdfium  # Arabic: read by PDFium, which keeps its words whole
+
+    document = pdfium.PdfDocument(results[0].path if results[0].lang == "ar"
+                                  else next(r.path for r in results if r.lang == "ar"))
+    try:
+        assert "مراجعة هذه المعلومات متأخرة" in document[0].get_textpage().get_text_range()
+    finally:
+        document.close()
+
+
+def test_release_strict_refuses_an_overdue_topic(project, tmp_path, monkeypatch, caplog):
+    make_overdue(project, monkeypatch)
+    out = tmp_path / "dist"
+    assert main(["--root", str(project), "release", "--strict", "--out", str(out)]) == 1
+    assert "brochures/stage-4-anal-cancer.yaml: review overdue since 2025-11-23" in caplog.text
+    assert "release not written: --strict refuses 1 overdue topics" in caplog.text
+    assert not out.exists()
