@@ -428,14 +428,24 @@ def _render_all(root: Path, options: BuildOptions, created: dt.datetime | None,
     try:
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
                                  initargs=(root, options, created, loaded, queue)) as pool:
-            futures = {pool.submit(_render_one, lang, topic_id): digest
+            futures = {pool.submit(_render_one, lang, topic_id): (lang, topic_id, digest)
                        for lang, topic_id, digest in todo}
+            finished = set()
             try:
                 for future in as_completed(futures):
-                    yield future.result(), futures[future]
+                    result = future.result()
+                    finished.add(future)
+                    yield result, futures[future][2]
             except BrokenProcessPool:
-                raise BrochureError("a build worker stopped; run `build --jobs 1 --debug` "
-                                    "to see why") from None
+                # A worker died (killed, out of memory): the pool is gone. Each brochure
+                # not built is named; those built are kept and recorded.
+                pool.shutdown(wait=False, cancel_futures=True)
+                for future, (lang, topic_id, digest) in futures.items():
+                    if future not in finished:
+                        stopped = BrochureError(
+                            "not built: a build worker stopped (killed, or out of memory); "
+                            "run `build --jobs 1 --debug` to see why", f"{lang}/{topic_id}")
+                        yield BuildResult(topic_id, lang, None, error=stopped), digest
     finally:
         listener.stop()
 
@@ -514,6 +524,11 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
         return BuildResult(topic_id, lang, None, error=error)
     except OSError as error:  # a full disk, a folder it may not write to: this one fails
         failure = BrochureError(f"cannot be written: {error.strerror or error}", str(target))
+        return BuildResult(topic_id, lang, None, error=failure)
+    except Exception as error:  # a fault in the renderer: this brochure fails, named
+        log.debug("%s/%s failed", lang, topic_id, exc_info=True)
+        failure = BrochureError(f"failed while rendering ({type(error).__name__}: {error}); "
+                                "run `build --jobs 1 --debug` to see where", where)
         return BuildResult(topic_id, lang, None, error=failure)
     budgeted = topic.page_budget and not options.editions  # budgets: standard edition
     over = max(0, pages - topic.page_budget) if budgeted else 0

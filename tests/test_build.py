@@ -285,3 +285,57 @@ def test_release_strict_refuses_an_overdue_topic(project, tmp_path, monkeypatch,
     assert "brochures/stage-4-anal-cancer.yaml: review overdue since 2025-11-23" in caplog.text
     assert "release not written: --strict refuses 1 overdue topics" in caplog.text
     assert not out.exists()
+
+
+# --- A failing brochure or worker is named, the rest kept (issue #15) -------------------
+
+
+def test_a_renderer_fault_fails_its_brochure_named_and_the_others_build(project, tmp_path,
+                                                                        monkeypatch):
+    import brochurekit.build
+
+    original = brochurekit.build.render_html
+
+    def faulty(env, topic, *args, **kwargs):
+        if topic.id == "stage-4-anal-cancer":
+            raise ValueError("a fault in a filter")
+        return original(env, topic, *args, **kwargs)
+
+    monkeypatch.setattr(brochurekit.build, "render_html", faulty)
+    results = {r.topic: r for r in build(project, BuildOptions(out=tmp_path, jobs=1,
+                                                               languages=("es",)))}
+    failed = results.pop("stage-4-anal-cancer")
+    assert "failed while rendering (ValueError: a fault in a filter)" in str(failed.error)
+    assert failed.error.file == "es/stage-4-anal-cancer"
+    assert all(r.error is None and r.path.exists() for r in results.values())
+
+
+def test_a_killed_worker_names_each_brochure_left_unbuilt(project, tmp_path):
+    import multiprocessing
+    import os
+    import signal
+    import threading
+    import time
+
+    out = tmp_path / "out"
+
+    def kill_a_worker() -> None:
+        deadline = time.monotonic() + 120
+        while not list(out.glob("*/*.pdf")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGKILL)
+            return
+
+    killer = threading.Thread(target=kill_a_worker, daemon=True)
+    killer.start()
+    results = build(project, BuildOptions(out=out, jobs=2, languages=("es", "fr", "ru")))
+    killer.join()
+    stopped = [r for r in results if r.error]
+    assert stopped and len(stopped) < len(results)  # some built before, some never
+    for result in stopped:
+        assert "not built: a build worker stopped" in str(result.error)
+        assert result.error.file == f"{result.lang}/{result.topic}"
+    again = build(project, BuildOptions(out=out, jobs=2, languages=("es", "fr", "ru")))
+    assert {(r.lang, r.topic) for r in again if r.fresh} == \
+        {(r.lang, r.topic) for r in stopped}  # what was built is recorded and kept
