@@ -339,3 +339,25 @@ def test_a_killed_worker_names_each_brochure_left_unbuilt(project, tmp_path):
     again = build(project, BuildOptions(out=out, jobs=2, languages=("es", "fr", "ru")))
     assert {(r.lang, r.topic) for r in again if r.fresh} == \
         {(r.lang, r.topic) for r in stopped}  # what was built is recorded and kept
+
+
+def test_two_builds_into_one_folder_at_once_both_finish(project, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from brochurekit.build import STATE_FILE
+
+    out = tmp_path / "out"
+    command = [sys.executable, "-c", "import sys; from brochurekit.cli import main; "
+               "sys.exit(main(sys.argv[1:]))", "--root", str(project), "build", "--out",
+               str(out), "--jobs", "1", "--topic", "stage-4-anal-cancer"]
+    builds = [subprocess.Popen([*command, "--lang", lang], stderr=subprocess.PIPE, text=True)
+              for lang in ("es", "fr")]
+    for process in builds:
+        _, errors = process.communicate(timeout=300)
+        assert process.returncode == 0 and "Traceback" not in errors, errors
+    assert json.loads((out / STATE_FILE).read_text())  # whole, whichever saved last
+    for lang in ("es", "fr"):
+        assert PdfReader(out / lang / "stage-4-anal-cancer.pdf").trailer["/Root"]["/Lang"] == lang
+    assert not list(out.glob(f".{STATE_FILE}.*"))  # no temporary file left
