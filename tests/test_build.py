@@ -361,3 +361,33 @@ def test_two_builds_into_one_folder_at_once_both_finish(project, tmp_path):
     for lang in ("es", "fr"):
         assert PdfReader(out / lang / "stage-4-anal-cancer.pdf").trailer["/Root"]["/Lang"] == lang
     assert not list(out.glob(f".{STATE_FILE}.*"))  # no temporary file left
+
+
+def test_a_full_disk_fails_the_brochures_named_and_keeps_the_old_pdfs(project, tmp_path):
+    import subprocess
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=900k", "tmpfs", str(disk)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small disk here: {mounted.stderr.strip()}")
+    try:
+        options = BuildOptions(out=disk, languages=("es",), topics=("stage-4-anal-cancer",))
+        (first,) = build(project, options)
+        assert first.error is None
+        before = first.path.read_bytes()
+        free = int(subprocess.run(["df", "--output=avail", "-B1", str(disk)],
+                                  capture_output=True, text=True).stdout.split()[-1])
+        (disk / "filler").write_bytes(b"\0" * max(0, free - 8192))  # a disk left nearly full
+        po = catalog_path(project, "es")
+        po.write_text(po.read_text().replace('msgstr "Quimioterapia"',
+                                             'msgstr "La quimioterapia"'))
+        (again,) = build(project, options)
+        assert again.error is not None
+        assert "stage-4-anal-cancer.pdf: cannot be written: No space left on device" in \
+            f"{again.error.file}: {again.error.message}"
+        assert first.path.read_bytes() == before  # the old PDF is still whole
+        assert not [p for p in (disk / "es").iterdir() if p.name.startswith(".")]
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
