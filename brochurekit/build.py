@@ -7,6 +7,7 @@ that fails is reported and skipped; the others are still built.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -102,9 +103,20 @@ def paper_for(root: Path, lang: str, options: BuildOptions) -> str:
 
 
 def settings(root: Path) -> dict:
-    """Read the project's `[tool.brochurekit]` table from pyproject.toml."""
+    """Read the project's `[tool.brochurekit]` table from pyproject.toml (parsed once
+    while the file is unchanged: every brochure's input hash asks for it)."""
+    path = root / "pyproject.toml"
     try:
-        with (root / "pyproject.toml").open("rb") as handle:
+        stat = path.stat()
+    except OSError as error:
+        raise BrochureError(f"cannot read [tool.brochurekit]: {error}", "pyproject.toml") from None
+    return _settings(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _settings(path: Path, mtime_ns: int, size: int) -> dict:  # noqa: ARG001 (cache key)
+    try:
+        with path.open("rb") as handle:
             return tomllib.load(handle).get("tool", {}).get("brochurekit", {})
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise BrochureError(f"cannot read [tool.brochurekit]: {error}", "pyproject.toml") from None
@@ -290,6 +302,12 @@ CODE = tuple(sorted(Path(__file__).parent.glob("*.py")))
 TOOLS = ("brochurekit", "weasyprint", "pydyf", "fonttools", "babel", "jinja2", "pyyaml")
 
 
+@functools.cache
+def tool_versions() -> str:
+    """Return the versions of the tools a PDF depends on, read once per process."""
+    return "|".join(metadata.version(tool) for tool in TOOLS)
+
+
 def input_hash(root: Path, topic: Topic, translator: Translator, options: BuildOptions,
                created: dt.datetime | None) -> str:
     """Hash everything a brochure's PDF depends on: when it is unchanged, so is the PDF."""
@@ -308,7 +326,7 @@ def input_hash(root: Path, topic: Topic, translator: Translator, options: BuildO
     for family in stack_for(font_stacks(root / FONTS_CSS), translator.lang):
         font = Path(find_font(family).path).stat()
         digest.update(f"{family}|{font.st_size}|{font.st_mtime_ns}".encode())
-    versions = "|".join(metadata.version(tool) for tool in TOOLS)
+    versions = tool_versions()
     paper = paper_for(root, translator.lang, options)
     online = online_url(root, translator.lang, topic.id)
     digest.update(f"{versions}|{paper}|{options.threshold}|{options.editions}|{created}|"
