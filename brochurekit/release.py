@@ -117,10 +117,13 @@ def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None =
     if pairs:
         results = build(root, BuildOptions(out=cache, languages=langs, jobs=jobs,
                                            pairs=tuple(pairs), force=force))
-    else:  # more shards than brochures: this one is empty, and says so
+    elif shard:  # more shards than brochures: this one is empty, and says so
         log.warning("shard %d/%d holds none of the brochures; writing an empty shard",
                     shard.index, shard.count)
         results = []
+    else:
+        raise BrochureError("nothing to release: every language chosen is in progress "
+                            "(in_progress in pyproject.toml)")
     failed = [r for r in results if r.error]
     if failed:
         log.error("release not written: %d of %d brochures failed; %s is unchanged",

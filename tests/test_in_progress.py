@@ -80,3 +80,12 @@ def test_a_bad_in_progress_setting_is_named(project, tmp_path, caplog, value, ex
     assert main(["--root", str(project), "build", "--out", str(tmp_path), "--lang", "es"]) \
         == EXIT_INPUT
     assert f"pyproject.toml: [tool.brochurekit] {expected}" in caplog.text
+
+
+def test_releasing_only_a_language_in_progress_is_a_clear_error(project, tmp_path, caplog):
+    declare(project, f'["{LANG}"]')
+    out = tmp_path / "dist"
+    assert main(["--root", str(project), "release", "--lang", LANG, "--out", str(out)]) \
+        == EXIT_INPUT
+    assert "nothing to release: every language chosen is in progress" in caplog.text
+    assert not out.exists()
