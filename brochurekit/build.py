@@ -409,6 +409,10 @@ class BuildState:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 stream.write(text)
             os.replace(temporary, self.path)
+        except OSError as error:  # a disk that filled up: the old record stays
+            Path(temporary).unlink(missing_ok=True)
+            log.warning("%s: cannot record the build (%s); the next build checks every PDF "
+                        "again", self.path, error.strerror or error)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise

@@ -389,5 +389,10 @@ def test_a_full_disk_fails_the_brochures_named_and_keeps_the_old_pdfs(project, t
             f"{again.error.file}: {again.error.message}"
         assert first.path.read_bytes() == before  # the old PDF is still whole
         assert not [p for p in (disk / "es").iterdir() if p.name.startswith(".")]
+        free = int(subprocess.run(["df", "--output=avail", "-B1", str(disk)],
+                                  capture_output=True, text=True).stdout.split()[-1])
+        (disk / "last").write_bytes(b"\0" * free)  # not a byte left: not even for the record
+        (again,) = build(project, options)
+        assert again.error is not None and first.path.read_bytes() == before
     finally:
         subprocess.run(["umount", str(disk)], check=False)
