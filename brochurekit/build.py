@@ -125,9 +125,7 @@ def _settings(path: Path, mtime_ns: int, size: int) -> dict:  # noqa: ARG001 (ca
 def overdue(topics, created: dt.datetime | None) -> list[Topic]:  # noqa: ANN001
     """Return the topics whose review date has passed on the build's date (None: the
     build is dated by each topic's review, so none is overdue)."""
-    if created is None:
-        return []
-    return [topic for topic in topics if topic.review.next_review_due < created.date()]
+    return [topic for topic in topics if topic.review.overdue(created and created.date())]
 
 
 def in_progress(root: Path) -> tuple[str, ...]:
@@ -374,7 +372,7 @@ class BuildState:
         if record is None or record["input"] != digest:
             return False
         try:
-            written = _sha256(target)
+            written = sha256_file(target)
         except OSError:
             return False
         if written != record["sha256"]:
@@ -388,7 +386,7 @@ class BuildState:
         if digest is None:
             self.records.pop(self._key(target), None)
         else:
-            self.records[self._key(target)] = {"input": digest, "sha256": _sha256(target)}
+            self.records[self._key(target)] = {"input": digest, "sha256": sha256_file(target)}
 
     def save(self) -> None:
         """Write the state atomically, through a file of its own (builds may run side by
@@ -421,7 +419,8 @@ class BuildState:
         return target.relative_to(self.path.parent).as_posix()
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """Return a file's SHA-256, read in blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):

@@ -229,7 +229,7 @@ def update(root: Path) -> list[str]:
         path = catalog_path(root, lang)
         display = path.relative_to(root).as_posix()
         try:
-            data = _read_bytes(path, display)
+            data = read_bytes(path, display)
             _parse(_clean(data), display, lang)
             merged[path] = _msgmerge(msgmerge, _clean(data, keep_previous=True), template,
                                      display)
@@ -287,11 +287,12 @@ def read_catalog(path: Path, root: Path, lang: str | None = None) -> Catalog:
     skipped: Babel's reader takes the first for comments and refuses the second.
     """
     display = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-    return _parse(_clean(_read_bytes(path, display)), display, lang)
+    return _parse(_clean(read_bytes(path, display)), display, lang)
 
 
-def _read_bytes(path: Path, display: str) -> bytes:
-    """Return a catalog's bytes, refusing a missing or oversized file."""
+def read_bytes(path: Path, display: str) -> bytes:
+    """Return a catalog's bytes, reading at most the size cap (a special file can claim any
+    size or none); refuse a missing, unreadable or oversized file."""
     try:
         with path.open("rb") as handle:  # bounded: a special file can claim any size
             data = handle.read(MAX_CATALOG_BYTES + 1)

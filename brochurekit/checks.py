@@ -182,7 +182,7 @@ def check_source(content: Content, today: dt.date, report: Report) -> None:
         for problem in literacy.problems(topic):
             report.findings.append(Finding("warning", "health-literacy", problem.file,
                                            problem.line, problem.message))
-        if topic.review.next_review_due < today:
+        if topic.review.overdue(today):
             report.findings.append(Finding(
                 "warning", "review-due", topic.file, None,
                 f"review was due on {topic.review.next_review_due.isoformat()}"))

@@ -189,6 +189,11 @@ class Review:
     last_reviewed: dt.date
     next_review_due: dt.date
 
+    def overdue(self, on: dt.date | None) -> bool:
+        """Say whether the review was due before `on` (None: a build dated by this review,
+        which is never overdue)."""
+        return on is not None and self.next_review_due < on
+
 
 @dataclass(frozen=True)
 class Shared:

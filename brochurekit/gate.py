@@ -15,7 +15,6 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 
 from .catalogs import (
-    MAX_CATALOG_BYTES,
     REVIEWED_BY,
     REVIEWED_ON,
     SOURCE_LANGUAGE,
@@ -23,6 +22,7 @@ from .catalogs import (
     catalog_path,
     check_syntax,
     languages,
+    read_bytes,
     read_catalog,
     validate_language,
 )
@@ -68,7 +68,7 @@ def read_validated(root: Path, lang: str) -> tuple[Catalog, list[Finding]]:
     validate_language(lang)
     path = catalog_path(root, lang)
     display = path.relative_to(root).as_posix()
-    raw = _read_bounded(path, display)
+    raw = read_bytes(path, display)
     if b"\0" in raw:
         line = raw[: raw.index(b"\0")].count(b"\n") + 1
         raise CatalogError("a NUL byte: gettext tools and this pipeline would read different "
@@ -102,20 +102,6 @@ def read_validated(root: Path, lang: str) -> tuple[Catalog, list[Finding]]:
                 f"{name} is ignored: a review is recorded in locales/{lang}/review.yaml, "
                 "which the repository's owners keep"))
     return catalog, warnings
-
-
-def _read_bounded(path: Path, display: str) -> bytes:
-    """Read at most the size cap (a special file can claim any size or none)."""
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_CATALOG_BYTES + 1)
-    except FileNotFoundError:
-        raise CatalogError("file not found", display) from None
-    except OSError as error:
-        raise CatalogError(f"cannot be read: {error.strerror}", display) from None
-    if len(data) > MAX_CATALOG_BYTES:
-        raise CatalogError(f"file is larger than {MAX_CATALOG_BYTES} bytes", display)
-    return data
 
 
 def _line_of(raw: bytes, start: bytes) -> int | None:

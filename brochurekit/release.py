@@ -8,7 +8,6 @@ replaces `dist/` in one move, so a failed release leaves the previous one untouc
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -22,7 +21,7 @@ from pathlib import Path
 from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from .build import BuildOptions, build, build_timestamp, in_progress, overdue
+from .build import BuildOptions, build, build_timestamp, in_progress, overdue, sha256_file
 from .catalogs import Translator, languages
 from .content import Content, Topic, load_content
 from .errors import BrochureError
@@ -173,16 +172,17 @@ def write_web_pages(root: Path, content: Content, translators: dict[str, Transla
 def merge(root: Path, shards: list[Path], out: Path) -> None:
     """Join the shards' releases into one, checking every file against its manifest."""
     replaceable(root, out, tuple(shards))
-    entries, files, versions = [], {}, set()
+    entries, files, versions, labels = [], {}, set(), []
     for folder in shards:
         manifest = _read_manifest(folder)
         versions.add(manifest.get("source_version"))
+        labels.append(manifest.get("shard"))
         for entry in manifest["brochures"]:
             for name, digest in ((entry["file"], entry["sha256"]),
                                  (entry["web_page"], entry["web_page_sha256"])):
                 path = folder / name
                 try:
-                    found = _sha256(path)
+                    found = sha256_file(path)
                 except OSError:
                     raise BrochureError("is in its shard's manifest but missing",
                                         str(path)) from None
@@ -194,7 +194,7 @@ def merge(root: Path, shards: list[Path], out: Path) -> None:
             entries.append(entry)
     if len(versions) > 1:
         raise BrochureError(f"shards come from different sources: {sorted(versions)}")
-    _all_shards(shards, [_read_manifest(folder).get("shard") for folder in shards])
+    _all_shards(shards, labels)
     manifest = {"source_version": versions.pop() if versions else None,
                 "created": _created(root), "shard": None, "brochures": entries,
                 "in_progress": [_language(root, lang) for lang in in_progress(root)]}
@@ -293,7 +293,7 @@ def _checksums(folder: Path) -> str:
     """Return SHA256SUMS lines for every file of a release but the list itself."""
     names = sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*")
                    if path.is_file() and path.name != CHECKSUMS)
-    return "".join(f"{_sha256(folder / name)}  {name}\n" for name in names)
+    return "".join(f"{sha256_file(folder / name)}  {name}\n" for name in names)
 
 
 def _entry(content: Content, translator: Translator, topic_id: str, path: Path,
@@ -313,9 +313,9 @@ def _entry(content: Content, translator: Translator, topic_id: str, path: Path,
         "direction": language.direction,
         "title": translate(translator, topic.title),
         "file": f"{lang}/{topic_id}.pdf",
-        "sha256": _sha256(path),
+        "sha256": sha256_file(path),
         "web_page": f"{lang}/{topic_id}.html",
-        "web_page_sha256": _sha256(web_page),
+        "web_page_sha256": sha256_file(web_page),
         "bytes": path.stat().st_size,
         "pages": pages or _pages(path),
         "completeness": round(translator.percent, 1),
@@ -409,10 +409,6 @@ def _swap(staging: Path, out: Path) -> None:
         os.replace(out, old)
     os.replace(staging, out)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def source_version(root: Path) -> str | None:

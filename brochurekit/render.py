@@ -134,9 +134,8 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
                            else translator.locale)
 
     template = env.get_template("brochure.html.j2")
-    built_on = created.date() if created else topic.review.last_reviewed
     return template.render(
-        overdue=topic.review.next_review_due < built_on,
+        overdue=topic.review.overdue(created and created.date()),
         topic=topic,
         language=language,
         sources=brochure_sources(topic),
