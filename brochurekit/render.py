@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale
+from babel.core import get_global, parse_locale
 from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
@@ -36,6 +37,14 @@ KEEP_WORDS = frozenset({"ko"})
 
 
 @dataclass(frozen=True)
+class Notes:
+    """Ruled lines for the reader's questions and notes, after the main text."""
+
+    height: float  # millimetres of lines
+    new_page: bool = False  # start on a page of its own
+
+
+@dataclass(frozen=True)
 class Language:
     """What the templates need to know about a language."""
 
@@ -44,6 +53,7 @@ class Language:
     direction: str
     name: str
     numbering: str
+    script: str = "Latn"  # ISO 15924: the stylesheets size type by script, not by language
     keep_words: bool = False
 
     @classmethod
@@ -55,8 +65,21 @@ class Language:
             direction="rtl" if locale.character_order == "right-to-left" else "ltr",
             name=locale.get_display_name(locale) or code,
             numbering=locale.default_numbering_system,
+            script=script_of(locale),
             keep_words=locale.language in KEEP_WORDS,
         )
+
+
+def script_of(locale: Locale) -> str:
+    """Return the script a locale is written in (ISO 15924), from CLDR's likely subtags.
+
+    >>> script_of(Locale.parse("fa")), script_of(Locale.parse("zh_Hant"))
+    ('Arab', 'Hant')
+    """
+    if locale.script:
+        return locale.script
+    likely = get_global("likely_subtags").get(locale.language)
+    return (parse_locale(likely)[2] if likely else None) or "Latn"
 
 
 def make_environment(templates: Path) -> Environment:
@@ -94,14 +117,15 @@ class Voice:
 def render_html(env: Environment, topic: Topic, translator: Translator, paper: str,
                 draft: bool = False, created: dt.datetime | None = None,
                 online: str | None = None, bilingual: bool = False,
-                web_css: str | None = None) -> str:
+                web_css: str | None = None, notes: Notes | None = None) -> str:
     """Render one brochure's HTML in the translator's language.
 
     A unit with no translation is shown in English, marked as such, never silently:
     the build decides whether such a brochure may be released (see build.py).
     A bilingual brochure sets every block in the brochure's language and, beside it,
     in English. With `web_css`, the page is the web edition: a standalone HTML page with
-    that stylesheet inside, for a browser rather than for the PDF renderer.
+    that stylesheet inside, for a browser rather than for the PDF renderer. With `notes`,
+    a "My questions and notes" section of ruled lines ends the main text (see fit.py).
     """
     language = Language.from_locale(translator.lang, translator.locale)
     voice = Voice()
@@ -146,6 +170,7 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
         isolate=lambda name: Markup("<bdi>%s</bdi>") % name,
         format_date=day,
         bilingual=bilingual,
+        notes=notes,
         speak=voice.speak,
         english_date=lambda day: format_date(day, format="long", locale="en"),
         latin=isolate_english,
@@ -274,7 +299,7 @@ def page_css(translator: Translator, language: Language, paper: str,
         f"@page {{ size: {PAPER_SIZES[paper]}; "
         f"@top-{start} {{ content: string(doctitle) }} "
         f"@bottom-{end} {{ content: {content} }} }}\n"
-        f"@page :first {{ @top-{start} {{ content: none }} }}"
+        f"@page :first {{ @top-{start} {{ content: none }} @bottom-{end} {{ content: none }} }}"
         + (DRAFT_MARK if draft else "")
     )
 
