@@ -32,7 +32,8 @@ from .errors import BrochureError, CatalogError, CatalogErrors
 from .fonts import FONTS_CSS, check_coverage, find_font, font_stacks, stack_for
 from .gate import enforce_rules, load_translator
 from .glossary import glossary_path
-from .render import HALF_SIZES, PAPER_SIZES, Language, make_environment, page_label, render_html
+from .render import (HALF_SIZES, PAPER_SIZES, Language, Notes, make_environment, page_label,
+                     render_html)
 from .review import review_path
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ class BuildResult:
     percent: float = 100.0
     fresh: bool = True  # False when the PDF was already up to date
     over_budget: int = 0  # pages beyond the topic's page budget
+    fit: int = 0  # how much tighter it was set to fit its budget (styles/fit.css), 0 not
 
 
 def output_path(out: Path, lang: str, topic_id: str, draft: bool = False,
@@ -243,7 +245,8 @@ def _report(result: BuildResult, done: int, total: int) -> None:
     if result.english_units:
         log.warning("%s: %d units shown in English, marked (%.0f%% translated)", where,
                     result.english_units, result.percent)
-    log.info("%s: %d pages -> %s", where, result.pages, result.path)
+    tighter = f", set tighter to fit (fit-{result.fit})" if result.fit else ""
+    log.info("%s: %d pages%s -> %s", where, result.pages, tighter, result.path)
 
 
 def _load_translators(root: Path, langs: tuple[str, ...], content: Content,
@@ -523,24 +526,30 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
     target = output_path(options.out, lang, topic_id, draft, options.editions)
     translator.missing.clear()
     translator.used.clear()
+    from .pdf import write_atomically
+
+    budget = topic.page_budget if not options.editions else None  # budgets: standard
     try:
-        html = render_html(_worker["env"], topic, translator, paper_for(root, lang, options),
-                           draft, _worker["created"], online_url(root, lang, topic_id),
-                           options.bilingual)
+        def remake(level: int = 0, notes: Notes | None = None) -> str:
+            return render_html(_worker["env"], topic, translator, paper_for(root, lang, options),
+                               draft, _worker["created"], online_url(root, lang, topic_id),
+                               options.bilingual, notes=notes, fit=level)
+
+        html = remake(notes=Notes((1,)))  # every string it may print, the notes' heading too
         _release_check(topic, translator, options.threshold, draft)
         text = visible_text(html) + page_label(translator)
         check_coverage(root, lang, text, translator.file or where)
+        # Pages print double-sided: an even count, a multiple of 4 for a folded booklet.
+        data, fitted = _worker["writer"].render_fitted(remake, where, budget,
+                                                       4 if options.booklet else 2)
+        pages = fitted.pages
         if options.booklet:
             from .booklet import impose
-            from .pdf import write_atomically
 
-            data, _ = _worker["writer"].render(html, where)
             direction = Language.from_locale(lang, translator.locale).direction
             sheet = paper_for(root, lang, replace(options, booklet=False))
             data, pages = impose(data, lang.replace("_", "-"), sheet, direction == "rtl")
-            write_atomically(target, data)
-        else:
-            pages = _worker["writer"].write(html, target, where)
+        write_atomically(target, data)
     except BrochureError as error:
         return BuildResult(topic_id, lang, None, error=error)
     except OSError as error:  # a full disk, a folder it may not write to: this one fails
@@ -551,10 +560,9 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
         failure = BrochureError(f"failed while rendering ({type(error).__name__}: {error}); "
                                 "run `build --jobs 1 --debug` to see where", where)
         return BuildResult(topic_id, lang, None, error=failure)
-    budgeted = topic.page_budget and not options.editions  # budgets: standard edition
-    over = max(0, pages - topic.page_budget) if budgeted else 0
+    over = max(0, pages - budget) if budget else 0
     return BuildResult(topic_id, lang, target, pages, english_units=len(translator.missing),
-                       percent=translator.percent, over_budget=over)
+                       percent=translator.percent, over_budget=over, fit=fitted.level)
 
 
 def _release_check(topic: Topic, translator: Translator, threshold: float,

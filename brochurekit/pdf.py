@@ -25,10 +25,11 @@ from weasyprint.urls import URLFetcher, URLFetchingError
 
 from . import actualtext
 from .errors import RenderError
+from .fit import Fitted, Remake, fit
 
 log = logging.getLogger(__name__)
 
-STYLESHEETS = ("fonts.css", "page.css", "type.css", "components.css")
+STYLESHEETS = ("fonts.css", "page.css", "type.css", "components.css", "fit.css")
 # Tagged PDF for screen readers: structure tree, language, title shown in the window.
 PDF_VARIANT = "pdf/ua-1"
 
@@ -193,19 +194,28 @@ class PdfWriter:
 
     def render(self, html: str, where: str) -> tuple[bytes, int]:
         """Return `html` as PDF bytes and its page count, or raise RenderError."""
+        data, fitted = self.render_fitted(lambda level, notes: html, where, multiple=None)
+        return data, fitted.pages
+
+    def render_fitted(self, remake: Remake, where: str, budget: int | None = None,
+                      multiple: int | None = 2) -> tuple[bytes, Fitted]:
+        """Lay out the HTML `remake(level, notes)` makes, fitted to `budget` pages and to
+        a multiple of `multiple` pages (see fit.py), and return it as PDF bytes; raise
+        RenderError if it fetched what it may not or drew a character with no glyph."""
         self.fetcher.refused.clear()
         with _weasyprint_warnings() as warnings:
-            document = self.layout(html)
-            data = document.write_pdf(pdf_variant=PDF_VARIANT, full_fonts=self.full_fonts)
+            fitted = fit(remake, self.layout, budget, multiple)
+            data = fitted.document.write_pdf(pdf_variant=PDF_VARIANT,
+                                             full_fonts=self.full_fonts)
         if self.fetcher.refused:
             raise RenderError(f"refused to fetch: {', '.join(self.fetcher.refused)}", where)
         notdef = [r for r in warnings if ".notdef" in r.getMessage()]
         if notdef:
             raise RenderError(f"a character has no glyph in any font: {notdef[0].getMessage()}",
                               where)
-        for record in warnings:
-            log.warning("%s: %s", where, record.getMessage())
-        return data, len(document.pages)
+        for record in dict.fromkeys(r.getMessage() for r in warnings):
+            log.warning("%s: %s", where, record)
+        return data, fitted
 
 
 def write_atomically(target: Path, data: bytes) -> None:

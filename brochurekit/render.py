@@ -40,8 +40,8 @@ KEEP_WORDS = frozenset({"ko"})
 class Notes:
     """Ruled lines for the reader's questions and notes, after the main text."""
 
-    height: float  # millimetres of lines
-    new_page: bool = False  # start on a page of its own
+    pages: tuple[int, ...]  # lines on each page: under the heading, then on whole pages
+    new_page: bool = False  # the heading starts a page of its own
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,8 @@ class Voice:
 def render_html(env: Environment, topic: Topic, translator: Translator, paper: str,
                 draft: bool = False, created: dt.datetime | None = None,
                 online: str | None = None, bilingual: bool = False,
-                web_css: str | None = None, notes: Notes | None = None) -> str:
+                web_css: str | None = None, notes: Notes | None = None,
+                fit: int = 0) -> str:
     """Render one brochure's HTML in the translator's language.
 
     A unit with no translation is shown in English, marked as such, never silently:
@@ -125,7 +126,8 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
     A bilingual brochure sets every block in the brochure's language and, beside it,
     in English. With `web_css`, the page is the web edition: a standalone HTML page with
     that stylesheet inside, for a browser rather than for the PDF renderer. With `notes`,
-    a "My questions and notes" section of ruled lines ends the main text (see fit.py).
+    a "My questions and notes" section of ruled lines ends the main text; `fit` above 0
+    sets the page tighter (the `fit-N` classes of styles/fit.css; see fit.py).
     """
     language = Language.from_locale(translator.lang, translator.locale)
     voice = Voice()
@@ -171,6 +173,7 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
         format_date=day,
         bilingual=bilingual,
         notes=notes,
+        fit=fit,
         speak=voice.speak,
         english_date=lambda day: format_date(day, format="long", locale="en"),
         latin=isolate_english,
@@ -299,7 +302,8 @@ def page_css(translator: Translator, language: Language, paper: str,
         f"@page {{ size: {PAPER_SIZES[paper]}; "
         f"@top-{start} {{ content: string(doctitle) }} "
         f"@bottom-{end} {{ content: {content} }} }}\n"
-        f"@page :first {{ @top-{start} {{ content: none }} @bottom-{end} {{ content: none }} }}"
+        f"@page :first {{ @top-{start} {{ content: none }} @bottom-{end} {{ content: none }} }}\n"
+        f"body {{ page: {paper} }}"
         + (DRAFT_MARK if draft else "")
     )
 
