@@ -204,7 +204,9 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
                                  options.draft_for(translator.lang), options.editions)
             digest = input_hash(root, topic, translator, options, created)
             if not options.force and state.holds(target, digest):
-                results.append(BuildResult(topic.id, translator.lang, target, fresh=False))
+                pages, over = state.pages(target)
+                results.append(BuildResult(topic.id, translator.lang, target, pages,
+                                           fresh=False, over_budget=over))
             else:
                 todo.append((translator.lang, topic.id, digest))
     log.info("[2/3] %d brochures to build, %d up to date", len(todo), len(results))
@@ -222,15 +224,30 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
         state.set(result.path or output_path(options.out, result.lang, result.topic,
                                              options.draft_for(result.lang),
                                              options.editions),
-                  None if result.error else digest)
+                  None if result.error else digest, result.pages, result.over_budget)
         if done % 10 == 0:
             state.save()  # a build stopped midway keeps what it finished
     state.save()
+    _report_pages(topics, results, budgeted=not options.editions)
     failed = sum(1 for r in results if r.error)
     log.info("[3/3] %d built, %d up to date, %d failed, in %.1f s",
              len(todo) - failed, len(results) - len(todo), failed,
              time.perf_counter() - started)
     return sorted(results, key=lambda r: (r.lang, r.topic))
+
+
+def _report_pages(topics: list[Topic], results: list[BuildResult], budgeted: bool) -> None:
+    """Log the page count of each topic in each language built, against its budget."""
+    for topic in topics:
+        counts = sorted((r.lang, r.pages, r.over_budget) for r in results
+                        if r.topic == topic.id and r.pages)
+        if not counts:
+            continue
+        budget = f" (budget {topic.page_budget})" if budgeted and topic.page_budget else ""
+        listed = ", ".join(f"{lang} {pages}" + (" OVER" if over else "")
+                           for lang, pages, over in counts)
+        (log.warning if any(over for _, _, over in counts) else log.info)(
+            "pages of %s%s: %s", topic.id, budget, listed)
 
 
 def _report(result: BuildResult, done: int, total: int) -> None:
@@ -384,12 +401,22 @@ class BuildState:
             return False
         return True
 
-    def set(self, target: Path, digest: str | None) -> None:
-        """Record the PDF just written at `target` and its input hash (None: forget it)."""
+    def set(self, target: Path, digest: str | None, pages: int = 0,
+            over_budget: int = 0) -> None:
+        """Record the PDF just written at `target`, its input hash (None: forget it), its
+        page count and how far over its page budget it is."""
         if digest is None:
             self.records.pop(self._key(target), None)
         else:
-            self.records[self._key(target)] = {"input": digest, "sha256": sha256_file(target)}
+            self.records[self._key(target)] = {"input": digest, "sha256": sha256_file(target),
+                                               "pages": pages, "over_budget": over_budget}
+
+    def pages(self, target: Path) -> tuple[int, int]:
+        """Return the recorded page count of a PDF and how far over budget it is."""
+        record = self.records.get(self._key(target), {})
+        pages, over = record.get("pages", 0), record.get("over_budget", 0)
+        valid = isinstance(pages, int) and isinstance(over, int)
+        return (pages, over) if valid else (0, 0)
 
     def save(self) -> None:
         """Write the state atomically, through a file of its own (builds may run side by

@@ -16,7 +16,7 @@ import textstat
 from babel.messages.catalog import Catalog
 
 from . import literacy
-from .build import in_progress
+from .build import BuildState, in_progress
 from .catalogs import catalog_path, languages, read_catalog, template_path
 from .content import Content, Topic
 from .content import Message as Unit
@@ -91,11 +91,13 @@ def _stats_json(stats: Stats) -> dict:
 
 def check(root: Path, content: Content, threshold: float, today: dt.date,
           sources: tuple[SourcePage, ...] = (), words: int = DEFAULT_WORDS,
-          langs: tuple[str, ...] = ()) -> Report:
+          langs: tuple[str, ...] = (), built: Path | None = None) -> Report:
     """Check the English content, then every catalog (or those of `langs`) with the same
-    validation `build` enforces."""
+    validation `build` enforces, then the page counts of the PDFs built in `built`."""
     report = Report()
     check_source(content, today, report)
+    if built is not None:
+        report.findings.extend(check_pages(root, content, built, langs))
     if sources:
         check_originality(content, sources, words, report)
     template = read_catalog(template_path(root), root)
@@ -215,3 +217,35 @@ def reading_grade(topic: Topic) -> float:
     """Return the Flesch-Kincaid grade of a topic's English, each unit a sentence or more."""
     units = [m.text if m.text.rstrip()[-1:] in ".?!" else f"{m.text}." for m in topic.messages()]
     return float(textstat.flesch_kincaid_grade(" ".join(units)))
+
+
+def check_pages(root: Path, content: Content, built: Path,
+                langs: tuple[str, ...] = ()) -> list[Finding]:
+    """Warn about each standard brochure the last build in `built` set over its topic's
+    page budget (the build records page counts beside the PDFs)."""
+    state = BuildState.load(built)
+    findings = []
+    for topic in content.topics:
+        if not topic.page_budget:
+            continue
+        for key in sorted(state.records):
+            lang, _, name = key.partition("/")
+            if name != f"{topic.id}.pdf" or (langs and lang not in langs):
+                continue
+            pages, over = state.pages(built / key)
+            if over:
+                findings.append(Finding(
+                    "warning", "page-budget", topic.file, _line_of(root / topic.file, "page_budget:"),
+                    f"{lang}: {pages} pages, {over} over the budget of {topic.page_budget} "
+                    f"(built in {built.as_posix()}/); shorten the text or its translation, "
+                    "or raise the budget"))
+    return findings
+
+
+def _line_of(file: Path, start: str) -> int | None:
+    """Return the number of the first line of a file that starts with `start`."""
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    return next((n for n, line in enumerate(lines, 1) if line.startswith(start)), None)

@@ -82,7 +82,8 @@ def _check(args: argparse.Namespace) -> int:
     from . import checks
     sources = originality.load_sources(args.sources) if args.sources else ()
     report = checks.check(args.root, load_content(args.root), args.threshold, args.today,
-                          sources, args.words, tuple(args.lang or ()))
+                          sources, args.words, tuple(args.lang or ()),
+                          built if (built := args.built or args.root / "dist").is_dir() else None)
     if args.json:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
@@ -277,6 +278,10 @@ def make_parser() -> argparse.ArgumentParser:
         if name == "check":
             sub.add_argument("--json", action="store_true", help="print the report as JSON")
             sub.add_argument("--strict", action="store_true", help="fail on warnings too")
+            sub.add_argument("--built", type=Path, default=None, metavar="DIR",
+                             help="where the last build wrote its PDFs (default: dist): a "
+                                  "standard brochure set over its topic's page budget is a "
+                                  "warning")
             sub.add_argument("--lang", action="append", metavar="LANG",
                              help="check only this language's catalog (repeatable)")
             sub.add_argument("--threshold", type=_percent, default=100.0,
