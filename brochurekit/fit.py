@@ -23,7 +23,7 @@ from .render import Notes
 
 Remake = Callable[[int, "Notes | None"], str]  # (fit level, notes) -> the brochure's HTML
 
-FIT_LEVELS = 3  # the `fit-N` classes in styles/fit.css, each tighter than the one before
+FIT_LEVELS = 4  # the `fit-N` classes in styles/fit.css, each tighter than the one before
 RUNT = 1 / 3  # a page of text less full than this is filled with ruled lines
 LINE = 9.0  # mm between two ruled lines (styles/components.css, .note-lines)
 HEADING = 22.0  # mm kept for the notes heading above the lines

@@ -172,6 +172,7 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
         isolate=lambda name: Markup("<bdi>%s</bdi>") % name,
         format_date=day,
         bilingual=bilingual,
+        paper=paper,
         notes=notes,
         fit=fit,
         speak=voice.speak,

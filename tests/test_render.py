@@ -25,7 +25,7 @@ def hostile_translator() -> Translator:
 
 def test_language_and_direction_are_set():
     html = render_html(ENV, TOPIC, load_translator(ROOT, "ar"), "letter")
-    assert '<html lang="ar" dir="rtl">' in html
+    assert '<html lang="ar" dir="rtl" data-script="Arab" data-paper="letter">' in html
     assert "@bottom-left" in html and "@top-right" in html  # mirrored furniture
     html = render_html(ENV, TOPIC, load_translator(ROOT, "zh_Hans"), "a4")
     assert '<html lang="zh-Hans" dir="ltr">' in html

@@ -20,7 +20,8 @@ def back_page(project, tmp_path, name: str) -> str:
     results = build(project, BuildOptions(out=tmp_path / name, languages=("es",),
                                           topics=(TOPIC,), jobs=1))
     assert results[0].error is None, results[0].error
-    return " ".join(PdfReader(results[0].path).pages[-1].extract_text().split())
+    pages = PdfReader(results[0].path).pages  # the back matter: the last page or two
+    return " ".join((pages[-2].extract_text() + " " + pages[-1].extract_text()).split())
 
 
 def review_findings(project, capsys) -> list[dict]:
