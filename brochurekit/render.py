@@ -285,7 +285,8 @@ def brochure_sources(topic: Topic) -> tuple[Source, ...]:
 
 def page_css(translator: Translator, language: Language, paper: str,
              draft: bool = False) -> Markup:
-    """Return the page size, the localized "page X of Y" footer and any DRAFT mark."""
+    """Return the page size, the running head, the localized "page X of Y" folio and any
+    DRAFT mark."""
     label = page_label(translator)
     style = COUNTER_STYLES.get(language.numbering, "decimal")
     parts = PLACEHOLDER.split(label)
@@ -297,13 +298,16 @@ def page_css(translator: Translator, language: Language, paper: str,
         f"counter({part}, {style})" if i % 2 else css_string(part)
         for i, part in enumerate(parts) if i % 2 or part
     )
-    end = "left" if language.direction == "rtl" else "right"
-    start = "right" if language.direction == "rtl" else "left"
+    # The running head and the folio sit on the outside corners, mirrored like a book's:
+    # on the right of a right-hand page, on the left of a left-hand one. The first page is
+    # a right-hand page in left-to-right languages and a left-hand one in right-to-left
+    # ones, as WeasyPrint binds them. The cover carries neither.
     return Markup(
-        f"@page {{ size: {PAPER_SIZES[paper]}; "
-        f"@top-{start} {{ content: string(doctitle) }} "
-        f"@bottom-{end} {{ content: {content} }} }}\n"
-        f"@page :first {{ @top-{start} {{ content: none }} @bottom-{end} {{ content: none }} }}\n"
+        f"@page {{ size: {PAPER_SIZES[paper]} }}\n"
+        + "".join(f"@page :{side} {{ @top-{side} {{ content: string(doctitle) }} "
+                  f"@bottom-{side} {{ content: {content} }} }}\n" for side in ("left", "right"))
+        + "@page :first { @top-left { content: none } @top-right { content: none } "
+        "@bottom-left { content: none } @bottom-right { content: none } }\n"
         f"body {{ page: {paper} }}"
         + (DRAFT_MARK if draft else "")
     )

@@ -214,3 +214,23 @@ def test_a_brochure_over_budget_is_set_tighter_then_reported_and_fails_check_str
         in finding.message
     assert not [f for f in check(project, content, 100.0, today).findings
                 if f.rule == "page-budget"]  # no build to judge: nothing said
+
+
+@pytest.mark.parametrize(("lang", "first_side"), [("en", "right"), ("ar", "left")])
+def test_running_head_and_folio_sit_on_the_outside_corners(pdfs, lang, first_side):
+    # Pages face each other when printed double-sided: the head and the page number go on
+    # the outside, mirrored. A right-to-left brochure starts on a left-hand page.
+    reader = pdfs[(lang, "stage-4-anal-cancer")]
+    width = float(reader.pages[0].mediabox.width)
+    for index in (1, 2, len(reader.pages) - 1):
+        runs = []
+
+        def visit(text, cm, tm, font, size):  # noqa: ANN001
+            if text.strip():
+                runs.append((tm[5] * cm[3] + cm[5], tm[4] * cm[0] + cm[4]))
+
+        reader.pages[index].extract_text(visitor_text=visit)
+        (_, head), (_, folio) = max(runs), min(runs)  # the highest and the lowest text
+        right_hand = (index % 2 == 0) == (first_side == "right")
+        for x in (head, folio):
+            assert (x > width / 2) == right_hand, (index + 1, x)
