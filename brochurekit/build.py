@@ -32,8 +32,15 @@ from .errors import BrochureError, CatalogError, CatalogErrors
 from .fonts import FONTS_CSS, check_coverage, find_font, font_stacks, stack_for
 from .gate import enforce_rules, load_translator
 from .glossary import glossary_path
-from .render import (HALF_SIZES, PAPER_SIZES, Language, Notes, make_environment, page_label,
-                     render_html)
+from .render import (
+    HALF_SIZES,
+    PAPER_SIZES,
+    Language,
+    Notes,
+    make_environment,
+    page_label,
+    render_html,
+)
 from .review import review_path
 
 log = logging.getLogger(__name__)
@@ -557,10 +564,10 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
 
     budget = topic.page_budget if not options.editions else None  # budgets: standard
     try:
-        def remake(level: int = 0, notes: Notes | None = None) -> str:
+        def remake(level: int = 0, notes: Notes | None = None, flows: bool = False) -> str:
             return render_html(_worker["env"], topic, translator, paper_for(root, lang, options),
                                draft, _worker["created"], online_url(root, lang, topic_id),
-                               options.bilingual, notes=notes, fit=level)
+                               options.bilingual, notes=notes, fit=level, cover_flows=flows)
 
         html = remake(notes=Notes((1,)))  # every string it may print, the notes' heading too
         _release_check(topic, translator, options.threshold, draft)

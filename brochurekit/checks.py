@@ -234,8 +234,9 @@ def check_pages(root: Path, content: Content, built: Path,
                 continue
             pages, over = state.pages(built / key)
             if over:
+                line = _line_of(root / topic.file, "page_budget:")
                 findings.append(Finding(
-                    "warning", "page-budget", topic.file, _line_of(root / topic.file, "page_budget:"),
+                    "warning", "page-budget", topic.file, line,
                     f"{lang}: {pages} pages, {over} over the budget of {topic.page_budget} "
                     f"(built in {built.as_posix()}/); shorten the text or its translation, "
                     "or raise the budget"))

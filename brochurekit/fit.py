@@ -21,7 +21,8 @@ from weasyprint.formatting_structure import boxes
 
 from .render import Notes
 
-Remake = Callable[[int, "Notes | None"], str]  # (fit level, notes) -> the brochure's HTML
+# (fit level, notes, whether the text follows the cover on its page) -> the brochure's HTML
+Remake = Callable[[int, "Notes | None", bool], str]
 
 FIT_LEVELS = 4  # the `fit-N` classes in styles/fit.css, each tighter than the one before
 RUNT = 1 / 3  # a page of text less full than this is filled with ruled lines
@@ -39,6 +40,7 @@ class Fitted:
     html: str
     level: int = 0  # the fit-N class used, 0 for none
     notes: Notes | None = None
+    cover_flows: bool = False  # the cover ran onto page 2: the text follows it there
 
     @property
     def pages(self) -> int:
@@ -47,15 +49,18 @@ class Fitted:
 
 def fit(render: Remake, layout: Callable[[str], Document], budget: int | None = None,
         multiple: int | None = 2) -> Fitted:
-    """Lay a brochure out so that it fits: `render(level, notes)` makes its HTML,
+    """Lay a brochure out so that it fits: `render(level, notes, flows)` makes its HTML,
     `layout(html)` lays it out; `budget` is the most pages it may have, `multiple` what
     its page count must be a multiple of (None: leave the pages as they are). A brochure
     that cannot be fitted in its budget is returned as it is, over budget: the build
     reports it."""
-    level = 0
+    level, flows = 0, False
     while True:
-        html = render(level, None)
-        fitted = Fitted(layout(html), html, level)
+        html = render(level, None, flows)
+        fitted = Fitted(layout(html), html, level, cover_flows=flows)
+        if not flows and cover_pages(fitted.document.pages) > 1:
+            flows = True  # a cover too long for its page: no near-empty second page
+            continue
         if budget is not None and fitted.pages > budget and level < FIT_LEVELS:
             level += 1
             continue
@@ -90,8 +95,8 @@ def pad(fitted: Fitted, render: Remake, layout: Callable[[str], Document],
     else:
         return fitted  # full enough after all
     for _ in range(3):  # a heading or a line may take a little more room than kept for it
-        html = render(fitted.level, notes)
-        padded = Fitted(layout(html), html, fitted.level, notes)
+        html = render(fitted.level, notes, fitted.cover_flows)
+        padded = Fitted(layout(html), html, fitted.level, notes, fitted.cover_flows)
         if len(padded.document.pages) == len(pages) + extra:
             return padded
         if min(notes.pages) <= MIN_LINES:
@@ -103,6 +108,12 @@ def pad(fitted: Fitted, render: Remake, layout: Callable[[str], Document],
 def lines_in(height: float) -> int:
     """Return how many ruled lines fit in `height` millimetres, with a little to spare."""
     return max(0, math.floor(height / LINE - 0.2))
+
+
+def cover_pages(pages: list[Page]) -> int:
+    """Return how many pages the cover (the document's `header`) is laid out on."""
+    return sum(any(box.element_tag == "header" for box in _boxes(page._page_box))
+               for page in pages[:3])
 
 
 def last_text_page(pages: list[Page]) -> int | None:

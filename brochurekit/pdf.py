@@ -194,12 +194,12 @@ class PdfWriter:
 
     def render(self, html: str, where: str) -> tuple[bytes, int]:
         """Return `html` as PDF bytes and its page count, or raise RenderError."""
-        data, fitted = self.render_fitted(lambda level, notes: html, where, multiple=None)
+        data, fitted = self.render_fitted(lambda *setting: html, where, multiple=None)
         return data, fitted.pages
 
     def render_fitted(self, remake: Remake, where: str, budget: int | None = None,
                       multiple: int | None = 2) -> tuple[bytes, Fitted]:
-        """Lay out the HTML `remake(level, notes)` makes, fitted to `budget` pages and to
+        """Lay out the HTML `remake(level, notes, flows)` makes, fitted to `budget` pages and to
         a multiple of `multiple` pages (see fit.py), and return it as PDF bytes; raise
         RenderError if it fetched what it may not or drew a character with no glyph."""
         self.fetcher.refused.clear()

@@ -118,7 +118,7 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
                 draft: bool = False, created: dt.datetime | None = None,
                 online: str | None = None, bilingual: bool = False,
                 web_css: str | None = None, notes: Notes | None = None,
-                fit: int = 0) -> str:
+                fit: int = 0, cover_flows: bool = False) -> str:
     """Render one brochure's HTML in the translator's language.
 
     A unit with no translation is shown in English, marked as such, never silently:
@@ -127,7 +127,8 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
     in English. With `web_css`, the page is the web edition: a standalone HTML page with
     that stylesheet inside, for a browser rather than for the PDF renderer. With `notes`,
     a "My questions and notes" section of ruled lines ends the main text; `fit` above 0
-    sets the page tighter (the `fit-N` classes of styles/fit.css; see fit.py).
+    sets the page tighter (the `fit-N` classes of styles/fit.css; see fit.py); with
+    `cover_flows`, the text follows a cover too long for its page on its second page.
     """
     language = Language.from_locale(translator.lang, translator.locale)
     voice = Voice()
@@ -175,6 +176,7 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
         paper=paper,
         notes=notes,
         fit=fit,
+        cover_flows=cover_flows,
         speak=voice.speak,
         english_date=lambda day: format_date(day, format="long", locale="en"),
         latin=isolate_english,

@@ -225,7 +225,7 @@ def test_running_head_and_folio_sit_on_the_outside_corners(pdfs, lang, first_sid
     for index in (1, 2, len(reader.pages) - 1):
         runs = []
 
-        def visit(text, cm, tm, font, size):  # noqa: ANN001
+        def visit(text, cm, tm, font, size, runs=runs):  # noqa: ANN001
             if text.strip():
                 runs.append((tm[5] * cm[3] + cm[5], tm[4] * cm[0] + cm[4]))
 

@@ -28,7 +28,7 @@ def test_language_and_direction_are_set():
     assert '<html lang="ar" dir="rtl" data-script="Arab" data-paper="letter">' in html
     assert "@bottom-left" in html and "@top-right" in html  # mirrored furniture
     html = render_html(ENV, TOPIC, load_translator(ROOT, "zh_Hans"), "a4")
-    assert '<html lang="zh-Hans" dir="ltr">' in html
+    assert '<html lang="zh-Hans" dir="ltr" data-script="Hans" data-paper="a4">' in html
     assert "size: A4" in html
 
 
