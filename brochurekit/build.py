@@ -62,7 +62,7 @@ class BuildOptions:
     force: bool = False  # rebuild even when nothing changed
     pairs: tuple[tuple[str, str], ...] = ()  # only these (language, topic), if given
     large_print: bool = False  # 16pt body, wider lines
-    print_shop: bool = False  # 3 mm bleed, crop marks, fonts embedded in full
+    print_shop: bool = False  # 3 mm bleed, crop marks
     booklet: bool = False  # half-size pages imposed two-up for saddle stitching
     bilingual: bool = False  # every block in the brochure's language and in English
     in_progress: tuple[str, ...] = ()  # languages built as drafts (from pyproject.toml)
@@ -181,6 +181,11 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
     if options.paper is not None and options.paper not in PAPER_SIZES:
         choices = ", ".join(PAPER_SIZES)
         raise BrochureError(f"unknown paper {options.paper!r} (choose from {choices})")
+    if options.print_shop and options.booklet:
+        raise BrochureError("--print-shop and --booklet do not combine: imposing the pages "
+                            "two-up would cut off their bleed and crop marks. For a print shop, "
+                            "send --print-shop (it imposes and folds); to print and fold at "
+                            "the clinic, use --booklet")
     started = time.perf_counter()
     options = replace(options, in_progress=in_progress(root))
     content = load_content(root)

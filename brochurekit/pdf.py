@@ -161,7 +161,6 @@ class PdfWriter:
 
     def __init__(self, root: Path, editions: tuple[str, ...] = ()):
         self.root = root.resolve()
-        self.full_fonts = "print-shop" in editions  # print shops want every glyph
         self.fetcher = ProjectFetcher(self.root)
         self.font_config = FontConfiguration()
         self.cache: dict = {}
@@ -205,8 +204,7 @@ class PdfWriter:
         self.fetcher.refused.clear()
         with _weasyprint_warnings() as warnings:
             fitted = fit(remake, self.layout, budget, multiple)
-            data = fitted.document.write_pdf(pdf_variant=PDF_VARIANT,
-                                             full_fonts=self.full_fonts)
+            data = fitted.document.write_pdf(pdf_variant=PDF_VARIANT)
         if self.fetcher.refused:
             raise RenderError(f"refused to fetch: {', '.join(self.fetcher.refused)}", where)
         notdef = [r for r in warnings if ".notdef" in r.getMessage()]

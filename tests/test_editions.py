@@ -6,13 +6,11 @@ import io
 import statistics
 
 import pytest
-from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 from test_pdf import squash
 
 from brochurekit.build import BuildOptions, build, paper_for
 from brochurekit.catalogs import load_translator
-from brochurekit.fonts import find_font
 from conftest import CONTENT, ROOT
 
 LANGS = ("es", "ar", "zh_Hans")  # Latin, Arabic, Chinese
@@ -64,7 +62,7 @@ def test_large_print_is_16pt(editions, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_print_shop_has_bleed_crop_area_and_full_fonts(editions, lang):
+def test_print_shop_has_bleed_crop_area_and_subset_fonts(editions, lang):
     reader = PdfReader(editions[lang].path)
     page = reader.pages[0]
     trim, bleed = page.trimbox, page.bleedbox
@@ -72,22 +70,18 @@ def test_print_shop_has_bleed_crop_area_and_full_fonts(editions, lang):
     assert float(bleed.top) - float(trim.top) == pytest.approx(BLEED, abs=0.1)
     width = {"letter": 612, "a4": 595}[paper_for(ROOT, lang, BuildOptions(out=ROOT))]
     assert round(float(trim.width)) == width
-    for font in page["/Resources"]["/Font"].values():  # every glyph of each face, not a subset
-        embedded, installed = glyph_counts(font.get_object())
-        assert embedded >= 0.9 * installed, font.get_object()["/BaseFont"]  # subsets: ~5%
+    for font in page["/Resources"]["/Font"].values():  # subsets: a print shop needs no more
+        assert str(font.get_object()["/BaseFont"])[7:8] == "+"  # the subset tag, ABCDEF+
+    assert editions[lang].path.stat().st_size < 2_000_000  # Chinese in full was 45 MB
 
 
-def glyph_counts(font) -> tuple[int, int]:
-    """Return the glyph count of an embedded font and of the installed regular face."""
-    descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
-    data = descriptor["/FontFile2"].get_object().get_data()
-    family = str(font["/BaseFont"]).split("+", 1)[-1]
-    family = family.removesuffix("-Bold").removesuffix("-Italic").removesuffix("-Oblique")
-    installed = find_font(family.replace("-", " "))
-    with TTFont(installed.path, fontNumber=installed.index, lazy=True) as face:
-        expected = face["maxp"].numGlyphs
-    number = installed.index if data[:4] == b"ttcf" else -1  # a whole collection (CJK)
-    return TTFont(io.BytesIO(data), fontNumber=number)["maxp"].numGlyphs, expected
+def test_print_shop_and_booklet_are_refused_together_with_the_reason(tmp_path):
+    from brochurekit.errors import BrochureError
+
+    with pytest.raises(BrochureError, match="cut off their bleed and crop marks"):
+        build(ROOT, BuildOptions(out=tmp_path, languages=("en",), print_shop=True,
+                                 booklet=True))
+    assert not list(tmp_path.iterdir())  # refused before anything was built
 
 
 def test_the_build_reports_languages_over_the_page_budget(project, tmp_path, caplog):
