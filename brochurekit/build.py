@@ -184,7 +184,7 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
     if options.print_shop and options.booklet:
         raise BrochureError("--print-shop and --booklet do not combine: imposing the pages "
                             "two-up would cut off their bleed and crop marks. For a print shop, "
-                            "send --print-shop (it imposes and folds); to print and fold at "
+                            "send --print-shop (the shop imposes and folds it); to print and fold at "
                             "the clinic, use --booklet")
     started = time.perf_counter()
     options = replace(options, in_progress=in_progress(root))
