@@ -183,9 +183,9 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
         raise BrochureError(f"unknown paper {options.paper!r} (choose from {choices})")
     if options.print_shop and options.booklet:
         raise BrochureError("--print-shop and --booklet do not combine: imposing the pages "
-                            "two-up would cut off their bleed and crop marks. For a print shop, "
-                            "send --print-shop (the shop imposes and folds it); to print and fold at "
-                            "the clinic, use --booklet")
+                            "two-up would cut off their bleed and crop marks. For a print "
+                            "shop, send --print-shop (the shop imposes and folds it); to "
+                            "print and fold at the clinic, use --booklet")
     started = time.perf_counter()
     options = replace(options, in_progress=in_progress(root))
     content = load_content(root)

@@ -310,7 +310,7 @@ def make_parser() -> argparse.ArgumentParser:
                              help="half-size pages imposed two-up, to print double-sided "
                                   "(flip on the short edge) and fold")
             sub.add_argument("--print-shop", action="store_true",
-                             help="for print shops: 3 mm bleed, crop marks, fonts subset; not with --booklet")
+                             help="for print shops: 3 mm bleed, crop marks; not with --booklet")
             sub.add_argument("--lang", action="append", metavar="LANG",
                              help="build only this language (repeatable; default: all)")
             sub.add_argument("--topic", action="append", metavar="TOPIC",
