@@ -80,6 +80,44 @@ class BuildOptions:
                                                ("print-shop", self.print_shop),
                                                ("booklet", self.booklet)) if wanted)
 
+    def edition(self, spec: str) -> BuildOptions:
+        """Return these options for one edition: "standard", or edition names joined by
+        "+" ("large-print+booklet"); raise BrochureError for a name or a combination that
+        is not one."""
+        names = set() if spec == "standard" else set(spec.split("+"))
+        unknown = sorted(names - set(EDITIONS))
+        if unknown or not spec:
+            raise BrochureError(f"unknown edition {spec!r}: choose from standard, "
+                                f"{', '.join(EDITIONS)}, or a combination of them joined "
+                                f"with '+': {', '.join(sorted(map(_joined, COMBINATIONS)))}")
+        return replace(self, **{name.replace("-", "_"): name in names for name in EDITIONS})
+
+
+EDITIONS = ("bilingual", "large-print", "print-shop", "booklet")  # and "standard": none
+# Editions that make sense together, as one PDF; any other combination is refused. A
+# bilingual brochure's half-width columns have no room for large print or half pages.
+COMBINATIONS = (frozenset({"large-print", "booklet"}), frozenset({"large-print", "print-shop"}),
+                frozenset({"bilingual", "print-shop"}))
+
+
+def _joined(names: frozenset[str]) -> str:
+    return "+".join(name for name in EDITIONS if name in names)
+
+
+def check_editions(options: BuildOptions) -> None:
+    """Refuse editions that do not combine, saying which do."""
+    names = frozenset(options.editions)
+    if options.print_shop and options.booklet:
+        raise BrochureError("--print-shop and --booklet do not combine: imposing the pages "
+                            "two-up would cut off their bleed and crop marks. For a print "
+                            "shop, send --print-shop (the shop imposes and folds it); to "
+                            "print and fold at the clinic, use --booklet")
+    if len(names) > 1 and names not in COMBINATIONS:
+        raise BrochureError(f"the editions {_joined(names)} do not combine into one PDF; "
+                            f"these do: {', '.join(sorted(map(_joined, COMBINATIONS)))}. To "
+                            "make several editions in one run, list them: "
+                            "--edition standard,large-print,bilingual")
+
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -181,11 +219,7 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
     if options.paper is not None and options.paper not in PAPER_SIZES:
         choices = ", ".join(PAPER_SIZES)
         raise BrochureError(f"unknown paper {options.paper!r} (choose from {choices})")
-    if options.print_shop and options.booklet:
-        raise BrochureError("--print-shop and --booklet do not combine: imposing the pages "
-                            "two-up would cut off their bleed and crop marks. For a print "
-                            "shop, send --print-shop (the shop imposes and folds it); to "
-                            "print and fold at the clinic, use --booklet")
+    check_editions(options)
     started = time.perf_counter()
     options = replace(options, in_progress=in_progress(root))
     content = load_content(root)

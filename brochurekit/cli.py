@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import catalogs, fonts, originality
-from .build import BuildOptions, build
+from .build import BuildOptions, build, check_editions
 from .content import load_content
 from .errors import BrochureError
 from .render import PAPER_SIZES
@@ -174,8 +174,19 @@ def _build(args: argparse.Namespace) -> int:
         booklet=args.booklet,
         bilingual=args.bilingual,
     )
-    results = build(args.root, options)
-    return EXIT_FAILED if any(r.error for r in results) else EXIT_OK
+    specs = [spec.strip() for value in args.edition or () for spec in value.split(",")]
+    if specs and options.editions:
+        raise BrochureError("--edition names every edition to build: leave out "
+                            f"--{' --'.join(options.editions)}")
+    editions = [options.edition(spec) for spec in specs] or [options]
+    for each in editions:  # all checked before any is built
+        check_editions(each)
+    failed = False
+    for each in editions:
+        if len(editions) > 1:
+            log.info("edition: %s", "+".join(each.editions) or "standard")
+        failed |= any(r.error for r in build(args.root, each))
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -311,6 +322,12 @@ def make_parser() -> argparse.ArgumentParser:
                                   "(flip on the short edge) and fold")
             sub.add_argument("--print-shop", action="store_true",
                              help="for print shops: 3 mm bleed, crop marks; not with --booklet")
+            sub.add_argument("--edition", action="append", metavar="LIST",
+                             help="editions to build in one run, each as its own PDF, "
+                                  "comma-separated: standard, bilingual, large-print, "
+                                  "print-shop, booklet, or a combination joined with '+' "
+                                  "(large-print+booklet, large-print+print-shop, "
+                                  "bilingual+print-shop)")
             sub.add_argument("--lang", action="append", metavar="LANG",
                              help="build only this language (repeatable; default: all)")
             sub.add_argument("--topic", action="append", metavar="TOPIC",

@@ -145,3 +145,29 @@ def test_the_back_page_states_who_checked_the_translation(project, tmp_path):
                "--out", str(tmp_path)) == EXIT_OK
     last = pdf_text(tmp_path / "fr" / "stage-4-anal-cancer.pdf")[-1]
     assert "Traduction vérifiée par Dr Claire Martin le 1 décembre 2026." in last
+
+
+def test_editions_listed_build_each_as_its_own_pdf_and_bad_combinations_are_refused(
+        project, tmp_path, caplog):
+    from pypdf import PdfReader
+
+    out = tmp_path / "out"
+    chosen = ["--root", str(project), "build", "--out", str(out), "--lang", "es", "--topic",
+              "stage-4-anal-cancer"]
+    assert main([*chosen, "--edition", "standard,large-print+booklet"]) == EXIT_OK
+    standard = out / "es" / "stage-4-anal-cancer.pdf"
+    booklet = out / "es" / "stage-4-anal-cancer.large-print.booklet.pdf"
+    assert len(PdfReader(standard).pages) % 2 == 0
+    assert PdfReader(booklet).pages[0].mediabox.width > PdfReader(booklet).pages[0].mediabox.height
+    for refused, reason in (
+            (["--edition", "bilingual+booklet"], "the editions bilingual+booklet do not combine"),
+            (["--bilingual", "--large-print", "--print-shop", "--booklet"],
+             "--print-shop and --booklet do not combine"),
+            (["--bilingual", "--large-print"], "these do: bilingual+print-shop, "
+                                                "large-print+booklet, large-print+print-shop"),
+            (["--edition", "standard,glossy"], "unknown edition 'glossy'"),
+            (["--edition", "standard", "--bilingual"], "leave out --bilingual")):
+        caplog.clear()
+        assert main([*chosen, "--out", str(tmp_path / "refused"), *refused]) == EXIT_INPUT
+        assert reason in caplog.text, refused
+    assert not (tmp_path / "refused").exists()  # refused before anything was built
