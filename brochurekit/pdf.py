@@ -164,8 +164,11 @@ class PdfWriter:
         self.fetcher = ProjectFetcher(self.root)
         self.font_config = FontConfiguration()
         self.cache: dict = {}
+        # The booklet sets a page format and type for half pages: the other editions'
+        # sizes come after it, so a large-print booklet keeps large print.
+        ordered = sorted(editions, key=lambda name: name != "booklet")
         self.stylesheets = [self._stylesheet(name) for name in STYLESHEETS] + [
-            self._stylesheet(f"editions/{name}.css") for name in editions]
+            self._stylesheet(f"editions/{name}.css") for name in ordered]
 
     def _stylesheet(self, name: str) -> CSS:
         """Parse one of the project's stylesheets; any warning is an error."""
