@@ -58,6 +58,26 @@ def all_text(path) -> str:
     return "\x00".join(_pages(path))
 
 
+def flowing_text(path, translator, topic) -> str:
+    """Return the text PDFium reads, pages joined without their running head, page
+    number and list markers, so that a paragraph a page break splits is found whole
+    (Chinese has no spaces: it is found whole or not at all)."""
+    from brochurekit.render import translate as translated
+
+    document = pdfium.PdfDocument(path)
+    try:
+        pages = [squash(page.get_textpage().get_text_range()) for page in document]
+    finally:
+        document.close()
+    label = translator.pgettext("page footer", "Page %(page)s of %(pages)s")
+    native = NATIVE_DIGITS.get(translator.locale.default_numbering_system)
+    digits = str.maketrans("0123456789", native) if native else {}
+    head = squash(translated(translator, topic.title))
+    return "".join(page.replace(head, "").replace(squash(label % {
+        "page": str(number).translate(digits), "pages": str(len(pages)).translate(digits)}), "")
+        for number, page in enumerate(pages, 1)).replace("•", "")  # list markers: drawn apart
+
+
 @pytest.mark.parametrize(("lang", "topic"), BROCHURES)
 def test_brochure_is_built_with_metadata(built, pdfs, translators, lang, topic):
     result = built[(lang, topic)]
