@@ -7,6 +7,7 @@ replaces `dist/` in one move, so a failed release leaves the previous one untouc
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import logging
@@ -147,10 +148,20 @@ def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None =
     return 0
 
 
+STYLE_ASSET = re.compile(r"url\(([\w-]+\.svg)\)")  # a drawing beside the stylesheets
+
+
 def web_stylesheet(root: Path) -> str:
-    """Return the web edition's stylesheet, from the project's styles/."""
-    return "\n".join((root / "styles" / name).read_text(encoding="utf-8")
-                     for name in WEB_STYLESHEETS)
+    """Return the web edition's stylesheet, from the project's styles/, with the drawings
+    it uses inside it (the cover's), so that the page stands alone and works offline."""
+    css = "\n".join((root / "styles" / name).read_text(encoding="utf-8")
+                    for name in WEB_STYLESHEETS)
+
+    def inline(match: re.Match) -> str:
+        data = base64.b64encode((root / "styles" / match[1]).read_bytes()).decode("ascii")
+        return f'url("data:image/svg+xml;base64,{data}")'
+
+    return STYLE_ASSET.sub(inline, css)
 
 
 def write_web_pages(root: Path, content: Content, translators: dict[str, Translator],
