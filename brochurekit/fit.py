@@ -12,6 +12,7 @@ the count even (a multiple of 4 in a booklet). The back page stays last.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from weasyprint.document import Document, Page
 from weasyprint.formatting_structure import boxes
 
 from .render import Notes
+
+log = logging.getLogger(__name__)
 
 # (fit level, notes, whether the text follows the cover on its page) -> the brochure's HTML
 Remake = Callable[[int, "Notes | None", bool], str]
@@ -58,7 +61,8 @@ def fit(render: Remake, layout: Callable[[str], Document], budget: int | None = 
     while True:
         html = render(level, None, flows)
         fitted = Fitted(layout(html), html, level, cover_flows=flows)
-        if not flows and cover_pages(fitted.document.pages) > 1:
+        if not flows and cover_pages(fitted.document.pages) > 1 \
+                and render(level, None, True) != html:
             flows = True  # a cover too long for its page: no near-empty second page
             continue
         if budget is not None and fitted.pages > budget and level < FIT_LEVELS:
@@ -102,6 +106,8 @@ def pad(fitted: Fitted, render: Remake, layout: Callable[[str], Document],
         if min(notes.pages) <= MIN_LINES:
             break
         notes = Notes(tuple(lines - 1 for lines in notes.pages), notes.new_page)
+    log.warning("%s: the ruled lines for notes did not fit where measured; left with %d "
+                "pages", fitted.document.metadata.title, len(pages))
     return fitted
 
 
