@@ -13,6 +13,7 @@ import pypdfium2 as pdfium
 import pytest
 from babel import Locale
 from pypdf import PdfReader
+from test_pdf import squash
 
 from brochurekit.build import BuildOptions, build
 from brochurekit.checks import check
@@ -129,13 +130,6 @@ def pdfium_text(path, index: int) -> str:
         return document[index].get_textpage().get_text_range()
     finally:
         document.close()
-
-
-def squash(text: str) -> str:
-    """Drop whitespace and the characters PDF text extraction adds or drops at breaks."""
-    from test_pdf import squash as squash_pdf
-
-    return squash_pdf(text)
 
 
 # Latin, Cyrillic and Chinese copy out in reading order, so each question is found whole.
