@@ -29,7 +29,7 @@ from .fit import Fitted, Remake, fit
 
 log = logging.getLogger(__name__)
 
-STYLESHEETS = ("fonts.css", "page.css", "type.css", "components.css", "fit.css")
+STYLESHEETS = ("tokens.css", "fonts.css", "page.css", "type.css", "components.css", "fit.css")
 # Tagged PDF for screen readers: structure tree, language, title shown in the window.
 PDF_VARIANT = "pdf/ua-1"
 

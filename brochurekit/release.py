@@ -37,7 +37,7 @@ CHECKSUMS = "SHA256SUMS"
 MARK = ".brochurekit-release"  # written into every release: it may be replaced by the next
 THUMBNAIL_WIDTH = 240  # pixels
 # The web edition's stylesheet: the brochure's type and components, set for a screen.
-WEB_STYLESHEETS = ("fonts.css", "type.css", "components.css", "web.css")
+WEB_STYLESHEETS = ("tokens.css", "fonts.css", "type.css", "components.css", "web.css")
 
 
 @dataclass(frozen=True)
