@@ -32,6 +32,7 @@ from .errors import BrochureError, CatalogError, CatalogErrors
 from .fonts import FONTS_CSS, check_coverage, find_font, font_stacks, stack_for
 from .gate import enforce_rules, load_translator
 from .glossary import glossary_path
+from .printshop import profile_path
 from .render import (
     HALF_SIZES,
     PAPER_SIZES,
@@ -198,6 +199,20 @@ def online_url(root: Path, lang: str, topic_id: str) -> str | None:
     if not str(base).startswith("https://"):
         raise BrochureError(f"base_url must start with https://, got {base!r}", "pyproject.toml")
     return f"{str(base).rstrip('/')}/{lang}/{topic_id}.html"  # the web edition
+
+
+def print_profile(root: Path, options: BuildOptions) -> Path | None:
+    """Return the CMYK profile of the print-shop edition (`print_profile` in
+    `[tool.brochurekit]`, else Ghostscript's), or None for the other editions."""
+    if not options.print_shop:
+        return None
+    setting = settings(root).get("print_profile")
+    line = None
+    if setting:
+        lines = (root / "pyproject.toml").read_text(encoding="utf-8").splitlines()
+        line = next((number for number, text in enumerate(lines, 1)
+                     if text.lstrip().startswith("print_profile")), None)
+    return profile_path(root, setting, line)
 
 
 def paper_defaults(root: Path) -> dict[str, str]:
@@ -378,14 +393,18 @@ def input_hash(root: Path, topic: Topic, translator: Translator, options: BuildO
     digest = hashlib.sha256()
     files = [*CODE, root / topic.file, root / "brochures" / SHARED_FILE,
              *sorted((root / "templates").glob("*.j2")),
-             *sorted((root / "styles").glob("**/*.css"))]
+             *sorted(path for path in (root / "styles").rglob("*") if path.is_file())]
     if translator.file:
         files.append(root / translator.file)
         # The glossary decides which entries print; the review record, the back page.
         files += [path for path in (glossary_path(root, translator.lang),
                                     review_path(root, translator.lang)) if path.exists()]
+    profile = print_profile(root, options)
+    if profile:
+        files.append(profile)
     for path in files:
-        name = path.name if path in CODE else path.relative_to(root)
+        name = ("print profile" if path == profile else path.name if path in CODE
+                else path.relative_to(root))
         digest.update(f"{name}\0".encode() + path.read_bytes())
     for family in stack_for(font_stacks(root / FONTS_CSS), translator.lang):
         font = Path(find_font(family).path).stat()
@@ -573,7 +592,7 @@ def _start_worker(root: Path, options: BuildOptions, created: dt.datetime | None
     _worker.update(
         root=root, options=options, created=created, content=loaded[0],
         translators=loaded[1], env=make_environment(root / "templates"),
-        writer=PdfWriter(root, options.editions))
+        writer=PdfWriter(root, options.editions, print_profile(root, options)))
 
 
 def _stop_with_parent() -> None:

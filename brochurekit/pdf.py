@@ -23,7 +23,7 @@ from weasyprint.pdf import tags
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetchingError
 
-from . import actualtext
+from . import actualtext, printshop
 from .errors import RenderError
 from .fit import Fitted, Remake, fit
 
@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 STYLESHEETS = ("tokens.css", "fonts.css", "page.css", "type.css", "components.css", "fit.css")
 # Tagged PDF for screen readers: structure tree, language, title shown in the window.
 PDF_VARIANT = "pdf/ua-1"
+# The print-shop edition: PDF/X-4, tagged too; printshop.finish makes it PDF/UA-1 as well.
+PRINT_VARIANT = "pdf/x-4"
 
 
 ASSET_FOLDERS = ("styles", "fonts", "images")
@@ -159,11 +161,20 @@ def _weasyprint_warnings():
 class PdfWriter:
     """Render HTML to PDF files, sharing fonts and stylesheets across documents."""
 
-    def __init__(self, root: Path, editions: tuple[str, ...] = ()):
+    def __init__(self, root: Path, editions: tuple[str, ...] = (),
+                 print_profile: Path | None = None):
+        """`print_profile`: the print-shop edition's CMYK profile (default: printshop's)."""
         self.root = root.resolve()
         self.fetcher = ProjectFetcher(self.root)
         self.font_config = FontConfiguration()
         self.cache: dict = {}
+        self.options: dict = {"pdf_variant": PDF_VARIANT}
+        self.color_profiles: dict = {}
+        if "print-shop" in editions:
+            self.options = {"pdf_variant": PRINT_VARIANT, "pdf_tags": True,
+                            "finisher": printshop.finish}
+            self.color_profiles = printshop.color_profiles(
+                print_profile or printshop.profile_path(self.root, None))
         # The booklet sets a page format and type for half pages: the other editions'
         # sizes come after it, so a large-print booklet keeps large print.
         ordered = sorted(editions, key=lambda name: name != "booklet")
@@ -191,7 +202,7 @@ class PdfWriter:
             string=html, base_url=self.root.as_uri() + "/", url_fetcher=self.fetcher
         ).render(
             stylesheets=self.stylesheets, font_config=self.font_config, cache=self.cache,
-            pdf_variant=PDF_VARIANT,
+            color_profiles=self.color_profiles, pdf_variant=self.options["pdf_variant"],
         )
 
     def render(self, html: str, where: str) -> tuple[bytes, int]:
@@ -207,7 +218,7 @@ class PdfWriter:
         self.fetcher.refused.clear()
         with _weasyprint_warnings() as warnings:
             fitted = fit(remake, self.layout, budget, multiple)
-            data = fitted.document.write_pdf(pdf_variant=PDF_VARIANT)
+            data = fitted.document.write_pdf(**self.options)
         if self.fetcher.refused:
             raise RenderError(f"refused to fetch: {', '.join(self.fetcher.refused)}", where)
         notdef = [r for r in warnings if ".notdef" in r.getMessage()]

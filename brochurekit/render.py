@@ -6,7 +6,9 @@ the gettext functions given to templates escape the translation before Jinja for
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,10 +192,17 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
 
 
 def qr_code(url: str) -> str:
-    """Return a QR code for `url` as a small PNG data URI (the PDF fetcher allows those)."""
+    """Return a QR code for `url` as a small PNG data URI (the PDF fetcher allows those),
+    in 8-bit grey: WeasyPrint draws that in DeviceGray, black ink only in print, where it
+    turns segno's 1-bit PNG into RGB (which a PDF/X print-shop file may not hold)."""
     import segno
+    from PIL import Image
 
-    return segno.make(url, error="m").png_data_uri(scale=4, border=2)
+    symbol = io.BytesIO()
+    segno.make(url, error="m").save(symbol, kind="png", scale=4, border=2)
+    grey = io.BytesIO()
+    Image.open(symbol).convert("L").save(grey, format="png")
+    return "data:image/png;base64," + base64.b64encode(grey.getvalue()).decode("ascii")
 
 
 # A Latin term joined to digits by a hyphen, slash or point (5-FU, I-131), or a

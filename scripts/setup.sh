@@ -14,6 +14,7 @@ packages=(
   fonts-noto-cjk          # Chinese (Simplified and Traditional), Japanese, Korean
   poppler-utils           # pdftoppm, pdffonts, pdfinfo: looking at the PDFs
   gettext                 # msgfmt --check on the catalogs
+  libgs-common            # Ghostscript's CMYK profile: the print-shop edition's output intent
   chromium                # the headless browser the preview server is tested in
 )
 command -v npm >/dev/null || packages+=(nodejs npm)  # the npm tools the tests use

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -107,8 +108,30 @@ def luminance(color) -> float:
     def channel(value: float) -> float:
         return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
 
-    red, green, blue = (channel(c) for c in color.to("srgb").coordinates)
+    red, green, blue = (channel(c) for c in to_srgb(color))
     return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+@functools.cache
+def cmyk_to_srgb():
+    """Return Pillow's transform from the print profile's CMYK to sRGB."""
+    from PIL import ImageCms
+
+    from brochurekit.printshop import DEFAULT_PROFILE
+
+    return ImageCms.buildTransform(ImageCms.getOpenProfile(DEFAULT_PROFILE),
+                                   ImageCms.createProfile("sRGB"), "CMYK", "RGB")
+
+
+def to_srgb(color) -> tuple[float, float, float]:
+    """Return a colour's sRGB channels, 0 to 1; a print-shop colour (`device-cmyk()`) as
+    it prints on the print profile."""
+    if color.space != "device-cmyk":
+        return tuple(color.to("srgb").coordinates)
+    from PIL import Image, ImageCms
+
+    ink = Image.new("CMYK", (1, 1), tuple(round(c * 255) for c in color.coordinates))
+    return tuple(c / 255 for c in ImageCms.applyTransform(ink, cmyk_to_srgb()).getpixel((0, 0)))
 
 
 def contrast(one, other) -> float:

@@ -1,0 +1,107 @@
+"""Make the print-shop edition a PDF/X-4 file a preflight accepts, and keep it PDF/UA-1.
+
+WeasyPrint 70 writes the PDF/X-4 parts itself (`pdf_variant="pdf/x-4"`): the XMP
+identification, /Trapped, the output intent made from the CMYK profile given to it, and
+the TrimBox from the CSS `bleed`. Colours are CMYK because the edition's stylesheet gives
+every colour as `device-cmyk()` (styles/editions/print-shop.css). Four things it does not
+do, which `finish` does on the PDF object before it is written (WeasyPrint's public
+`finisher` hook):
+
+- the BleedBox: WeasyPrint puts it at most 10 points outside the trim, and at the CSS bleed
+  when that is smaller, so a 3 mm bleed made BleedBox = MediaBox and left no room for crop
+  marks. The CSS bleed here is wider (MEDIA), and the BleedBox is set to the 3 mm bleed;
+- the crop marks: WeasyPrint draws them in RGB black and inside the media it is given.
+  These are drawn in the registration colour (all four inks), outside the bleed, as
+  artifacts (not content a screen reader reads);
+- the XMP document id: WeasyPrint makes a random one for PDF/X-4, so no two builds were
+  the same bytes. It is derived from the brochure's title and language instead: the same
+  document across versions, as the XMP id is meant to be;
+- PDF/UA-1: the file is tagged (`pdf_tags=True`), and the XMP claims PDF/UA-1 as well.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+import pydyf
+
+from .errors import BrochureError
+
+MM = 72 / 25.4
+BLEED = 3 * MM  # the bleed a shop trims off: backgrounds run to it (BleedBox)
+MARK_OFFSET = 4 * MM  # crop marks start this far outside the trim, past the bleed
+MARK_LENGTH = 5 * MM
+MEDIA = 10  # mm outside the trim on each side: the CSS bleed, room for the marks
+MARK_WIDTH = 0.25  # points
+
+# Ghostscript's CMYK profile (Debian package libgs-common, installed by scripts/setup.sh).
+DEFAULT_PROFILE = "/usr/share/color/icc/ghostscript/default_cmyk.icc"
+XMP_DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
+UA_PART = (b'<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">'
+           b"<pdfuaid:part>1</pdfuaid:part></rdf:Description>")
+
+
+def profile_path(root: Path, setting: str | None, line: int | None = None) -> Path:
+    """Return the CMYK profile the print shop prints to: `print_profile` in
+    `[tool.brochurekit]` (a path, relative to the project or absolute; on `line` of
+    pyproject.toml), else Ghostscript's."""
+    path = Path(setting or DEFAULT_PROFILE)
+    path = path if path.is_absolute() else root / path
+    if not path.is_file():
+        how = ("set print_profile in [tool.brochurekit] to the shop's profile" if setting
+               else "install Debian's libgs-common (scripts/setup.sh does), or set "
+                    "print_profile in [tool.brochurekit] to the shop's profile")
+        raise BrochureError(f"the print-shop edition needs a CMYK ICC profile, and {path} "
+                            f"is not a file: {how}", "pyproject.toml", line)
+    return path
+
+
+def color_profiles(path: Path) -> dict:
+    """Return the profile as WeasyPrint's output intent for `device-cmyk()` colours."""
+    from weasyprint.css import ColorProfile  # imported here: build imports this module
+
+    with path.open("rb") as handle:
+        try:
+            profile = ColorProfile(handle, path.as_uri(), "relative-colorimetric",
+                                   ["cyan", "magenta", "yellow", "black"])
+        except Exception as error:  # noqa: BLE001 (Pillow raises several kinds)
+            raise BrochureError(f"not an ICC profile: {error}", str(path)) from None
+    if profile._profile.profile.xcolor_space.strip() != "CMYK":
+        raise BrochureError("the print-shop edition needs a CMYK profile, this one is "
+                            f"{profile._profile.profile.xcolor_space.strip()}", str(path))
+    return {"device-cmyk": profile}
+
+
+def finish(document, pdf: pydyf.PDF) -> None:  # noqa: ANN001 (WeasyPrint's Document)
+    """Set each page's BleedBox, draw its crop marks, pin the XMP id, claim PDF/UA-1."""
+    for number in pdf.pages["Kids"][::3]:
+        page = pdf.objects[number]
+        x0, y0, x1, y1 = (float(value) for value in page["TrimBox"])
+        page["BleedBox"] = pydyf.Array([x0 - BLEED, y0 - BLEED, x1 + BLEED, y1 + BLEED])
+        # The page's own drawing is kept inside q/Q, so that the marks are drawn in
+        # the page's default coordinates (WeasyPrint's stream leaves its y-flip in place).
+        save, marks = pydyf.Stream([b"q"]), pydyf.Stream([b"Q", _crop_marks(x0, y0, x1, y1)])
+        pdf.add_object(save)
+        pdf.add_object(marks)
+        page["Contents"] = pydyf.Array([save.reference, page["Contents"], marks.reference])
+    metadata = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
+    xmp = b"".join(metadata.stream)
+    key = f"{document.metadata.lang}|{document.metadata.title}"
+    xmp = XMP_DOCUMENT_ID.sub(f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, key)}".encode(), xmp)
+    metadata.stream = [xmp.replace(b"</rdf:RDF>", UA_PART + b"</rdf:RDF>", 1)]
+
+
+def _crop_marks(x0: float, y0: float, x1: float, y1: float) -> bytes:
+    """Return the drawing of eight crop marks around the trim box (x0, y0)-(x1, y1) in
+    PDF coordinates, in the registration colour, marked as a page artifact."""
+    near, far = MARK_OFFSET, MARK_OFFSET + MARK_LENGTH
+    lines = []
+    for x, outward_x in ((x0, -1), (x1, 1)):
+        for y, outward_y in ((y0, -1), (y1, 1)):
+            lines.append((x + outward_x * near, y, x + outward_x * far, y))  # along the trim
+            lines.append((x, y + outward_y * near, x, y + outward_y * far))  # across it
+    path = b"".join(b"%.3f %.3f m %.3f %.3f l\n" % line for line in lines)
+    return (b"/Artifact <</Type /Page>> BDC\nq\n%.2f w\n0 J\n1 1 1 1 K\n" % MARK_WIDTH
+            + path + b"S\nQ\nEMC")
