@@ -271,7 +271,8 @@ def test_a_missing_profile_is_refused_with_what_to_do(tmp_path):
     with pytest.raises(BrochureError, match=r"needs a CMYK ICC profile.*FOGRA39\.icc is not "
                                             r"a file: set print_profile") as caught:
         print_profile(project, BuildOptions(out=tmp_path, print_shop=True))
-    assert (caught.value.file, caught.value.line) == ("pyproject.toml", 63)
+    line = config.read_text().splitlines().index('print_profile = "shop/FOGRA39.icc"') + 1
+    assert (caught.value.file, caught.value.line) == ("pyproject.toml", line)
     assert print_profile(project, BuildOptions(out=tmp_path)) is None  # other editions
 
 
