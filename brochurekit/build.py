@@ -14,8 +14,6 @@ import logging
 import logging.handlers
 import multiprocessing
 import os
-import subprocess
-import tempfile
 import threading
 import time
 import tomllib
@@ -29,6 +27,7 @@ from pathlib import Path
 from .catalogs import SOURCE_LANGUAGE, Translator, languages
 from .content import SHARED_FILE, Content, Topic, load_content
 from .errors import BrochureError, CatalogError, CatalogErrors
+from .files import source_epoch, write_atomically
 from .fonts import FONTS_CSS, check_coverage, find_font, font_stacks, stack_for
 from .gate import enforce_rules, load_translator
 from .glossary import glossary_path
@@ -355,14 +354,7 @@ def _enforce(root: Path, content: Content, translators: list[Translator],
 
 def build_timestamp(root: Path) -> dt.datetime | None:
     """Return SOURCE_DATE_EPOCH, else the last commit's date; None: each topic's review date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is None:
-        try:
-            epoch = subprocess.run(
-                ["git", "log", "-1", "--format=%ct"], cwd=root, capture_output=True,
-                text=True, check=True, timeout=10).stdout.strip() or None
-        except (OSError, subprocess.SubprocessError):
-            epoch = None
+    epoch = source_epoch(root)
     if epoch is None:
         return None
     try:
@@ -491,24 +483,10 @@ class BuildState:
                                 "remove the folder", str(self.path))
         text = json.dumps(self.records, indent=1, sort_keys=True)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.",
-                                                 dir=self.path.parent)
-        except OSError as error:  # the PDFs' own failures are reported already
-            log.warning("%s: cannot record the build (%s); the next build starts over",
-                        self.path, error.strerror or error)
-            return
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-            os.replace(temporary, self.path)
-        except OSError as error:  # a disk that filled up: the old record stays
-            Path(temporary).unlink(missing_ok=True)
+            write_atomically(self.path, text.encode("utf-8"))
+        except OSError as error:  # a disk that filled up: the old record, if any, stays
             log.warning("%s: cannot record the build (%s); the next build checks every PDF "
                         "again", self.path, error.strerror or error)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
 
     def _key(self, target: Path) -> str:
         return target.relative_to(self.path.parent).as_posix()
@@ -618,7 +596,6 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
     target = output_path(options.out, lang, topic_id, draft, options.editions)
     translator.missing.clear()
     translator.used.clear()
-    from .pdf import write_atomically
 
     budget = topic.page_budget if not options.editions else None  # budgets: standard
     try:

@@ -24,6 +24,7 @@ from babel.messages.pofile import PoFileError, normalize, read_po, write_po
 from jinja2 import Environment, TemplateSyntaxError
 
 from .errors import CatalogError, CatalogErrors
+from .files import source_epoch, write_atomically
 from .review import Review, ReviewStatus
 from .review import status as review_status
 
@@ -101,7 +102,7 @@ def extract(root: Path) -> Path:
         fresh.unlink(missing_ok=True)
     old = pot.read_text(encoding="utf-8") if pot.exists() else None
     if old is None or _undated(old) != _undated(text):
-        _write_atomically(pot, _dated(text, _source_date(root)).encode("utf-8"))
+        write_atomically(pot, _dated(text, _source_date(root)).encode("utf-8"))
     return pot
 
 
@@ -143,16 +144,9 @@ def _dated(text: str, when: dt.datetime) -> str:
 def _source_date(root: Path) -> dt.datetime:
     """Return SOURCE_DATE_EPOCH, else the last commit's date, else now (all UTC).
 
-    build.build_timestamp does the same for the PDFs; catalogs cannot import build.
+    build.build_timestamp reads the same date for the PDFs (files.source_epoch).
     """
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is None:
-        try:
-            epoch = subprocess.run(
-                ["git", "log", "-1", "--format=%ct"], cwd=root, capture_output=True,
-                text=True, check=True, timeout=10).stdout.strip() or None
-        except (OSError, subprocess.SubprocessError):
-            epoch = None
+    epoch = source_epoch(root)
     if epoch is None:
         return dt.datetime.now(dt.UTC)
     try:
@@ -239,7 +233,7 @@ def update(root: Path) -> list[str]:
         raise errors[0] if len(errors) == 1 else CatalogErrors(errors)
     for path, data in merged.items():
         if path.read_bytes() != data:
-            _write_atomically(path, data)
+            write_atomically(path, data)
     return langs
 
 
@@ -464,13 +458,6 @@ def format_catalog(catalog: Catalog, extra: dict[str, str] | None = None) -> byt
             out.append(f"#| msgid {text[0]}\n")
             out.extend(f"#| {part}\n" for part in text[1:])
     return "".join(out).encode("utf-8")
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename it into place."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
 
 
 def compile_catalogs(root: Path) -> None:

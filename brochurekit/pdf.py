@@ -7,9 +7,7 @@ WeasyPrint's image cache are made once and reused for every brochure.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -25,6 +23,7 @@ from weasyprint.urls import URLFetcher, URLFetchingError
 
 from . import actualtext, printshop
 from .errors import RenderError
+from .files import write_atomically
 from .fit import Fitted, Remake, fit
 
 log = logging.getLogger(__name__)
@@ -229,20 +228,3 @@ class PdfWriter:
             log.warning("%s: %s", where, record)
         return data, fitted
 
-
-def write_atomically(target: Path, data: bytes) -> None:
-    """Write bytes to a temporary file beside `target`, then move it into place."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())  # on disk before it takes the name
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes files private; PDFs are not
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -14,7 +14,6 @@ import logging
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +25,8 @@ from .build import BuildOptions, build, build_timestamp, in_progress, overdue, s
 from .catalogs import Translator, languages
 from .content import Content, Topic, load_content
 from .errors import BrochureError
+from .files import git, write_atomically
 from .gate import load_translator
-from .pdf import write_atomically
 from .render import Language, make_environment, render_html, translate
 
 log = logging.getLogger(__name__)
@@ -424,12 +423,7 @@ def _swap(staging: Path, out: Path) -> None:
 
 def source_version(root: Path) -> str | None:
     """Return `git describe` of the sources, or None outside a repository."""
-    try:
-        return subprocess.run(["git", "describe", "--always", "--dirty", "--tags"], cwd=root,
-                              capture_output=True, text=True, check=True,
-                              timeout=10).stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
+    return git(root, "describe", "--always", "--dirty", "--tags")
 
 
 def _created(root: Path) -> str | None:

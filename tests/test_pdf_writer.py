@@ -68,10 +68,38 @@ def test_project_assets_and_small_inline_images_are_served(writer, tmp_path):
 def test_a_pdf_is_on_disk_before_it_takes_its_name(tmp_path, monkeypatch):
     import os
 
-    from brochurekit.pdf import write_atomically
+    from brochurekit.files import write_atomically
 
     synced = []
     original = os.fsync
     monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or original(fd))
     write_atomically(tmp_path / "es" / "a.pdf", b"%PDF-1.7")
     assert synced and (tmp_path / "es" / "a.pdf").read_bytes() == b"%PDF-1.7"
+
+
+def test_every_file_is_written_through_a_temporary_name_of_its_own(tmp_path, monkeypatch):
+    """PDFs, catalogs, the template and the build record share one writer: two builds
+    side by side never write the same temporary file (a fixed `.tmp` name raced)."""
+    import os
+
+    from brochurekit import build, catalogs, files, release
+
+    assert build.write_atomically is catalogs.write_atomically is release.write_atomically \
+        is files.write_atomically
+    names = []
+    original = os.replace
+    monkeypatch.setattr(os, "replace", lambda source, target: names.append(source) or
+                        original(source, target))
+    for data in (b"one", b"two"):
+        files.write_atomically(tmp_path / "brochures.pot", data)
+    assert len(set(names)) == 2 and [p.name for p in tmp_path.iterdir()] == ["brochures.pot"]
+
+
+def test_git_is_asked_in_one_place_and_answers_none_outside_a_repository(tmp_path):
+    import os
+
+    from brochurekit.files import git, source_epoch
+
+    assert git(tmp_path, "log", "-1", "--format=%ct") is None
+    assert git(ROOT, "rev-parse", "--is-inside-work-tree") == "true"
+    assert source_epoch(tmp_path) is None or os.environ.get("SOURCE_DATE_EPOCH")
