@@ -71,7 +71,7 @@ def printing(key) -> set[str]:
 def withheld(project, tmp_path, lang: str) -> dict[str, str]:
     """Build every topic in one language; return the withheld topics and their errors."""
     out = tmp_path / "dist"
-    results = build(project, BuildOptions(out=out, languages=(lang,), jobs=1))
+    results = build(project, BuildOptions(out=out, languages=(lang,), jobs=2))
     for result in results:
         assert (result.path is None) == (result.error is not None)
         if result.error:
