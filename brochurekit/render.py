@@ -26,8 +26,7 @@ from .errors import CatalogError
 PAPER_SIZES = {"letter": "letter", "a4": "A4", "half-letter": "5.5in 8.5in", "a5": "A5"}
 HALF_SIZES = {"letter": "half-letter", "a4": "a5"}  # the page size inside a booklet
 # On every page of a draft, in English: drafts are for translators and reviewers.
-DRAFT_MARK = ('\n@page { @top-center { content: "DRAFT: not for patients"; '
-              "color: #b00020; font-weight: bold; font-size: 10pt } }")
+DRAFT_MARK = "DRAFT: not for patients"  # on every page of a draft (styles/page.css)
 PLACEHOLDER = re.compile(r"%\((page|pages)\)s")
 # CSS counter styles for Babel's numbering systems; others fall back to decimal.
 COUNTER_STYLES = {"arab": "arabic-indic", "arabext": "persian", "deva": "devanagari",
@@ -296,8 +295,9 @@ def brochure_sources(topic: Topic) -> tuple[Source, ...]:
 
 def page_css(translator: Translator, language: Language, paper: str,
              draft: bool = False) -> Markup:
-    """Return the page size, the running head, the localized "page X of Y" folio and any
-    DRAFT mark."""
+    """Return what the page furniture of styles/page.css takes from the brochure: the
+    paper, the localized "page X of Y" folio (`--folio`) and, on a draft, the DRAFT mark
+    (`--draft-mark`)."""
     label = page_label(translator)
     style = COUNTER_STYLES.get(language.numbering, "decimal")
     parts = PLACEHOLDER.split(label)
@@ -309,18 +309,11 @@ def page_css(translator: Translator, language: Language, paper: str,
         f"counter({part}, {style})" if i % 2 else css_string(part)
         for i, part in enumerate(parts) if i % 2 or part
     )
-    # The running head and the folio sit on the outside corners, mirrored like a book's:
-    # on the right of a right-hand page, on the left of a left-hand one. The first page is
-    # a right-hand page in left-to-right languages and a left-hand one in right-to-left
-    # ones, as WeasyPrint binds them. The cover carries neither.
+    mark = f" --draft-mark: {css_string(DRAFT_MARK)};" if draft else ""
     return Markup(
         f"@page {{ size: {PAPER_SIZES[paper]} }}\n"
-        + "".join(f"@page :{side} {{ @top-{side} {{ content: string(doctitle) }} "
-                  f"@bottom-{side} {{ content: {content} }} }}\n" for side in ("left", "right"))
-        + "@page :first { @top-left { content: none } @top-right { content: none } "
-        "@bottom-left { content: none } @bottom-right { content: none } }\n"
+        f":root {{ --folio: {content};{mark} }}\n"
         f"body {{ page: {paper} }}"
-        + (DRAFT_MARK if draft else "")
     )
 
 

@@ -26,7 +26,9 @@ def hostile_translator() -> Translator:
 def test_language_and_direction_are_set():
     html = render_html(ENV, TOPIC, load_translator(ROOT, "ar"), "letter")
     assert '<html lang="ar" dir="rtl" data-script="Arab" data-paper="letter">' in html
-    assert "@bottom-left" in html and "@top-right" in html  # mirrored furniture
+    # The folio in the brochure's words and digits, for styles/page.css to place (mirrored
+    # on the outside corners: tests/test_design.py measures that on the PDFs).
+    assert "--folio: " in html and "counter(page, arabic-indic)" in html
     html = render_html(ENV, TOPIC, load_translator(ROOT, "zh_Hans"), "a4")
     assert '<html lang="zh-Hans" dir="ltr" data-script="Hans" data-paper="a4">' in html
     assert "size: A4" in html
