@@ -28,7 +28,7 @@ def test_language_and_direction_are_set():
     assert '<html lang="ar" dir="rtl" data-script="Arab" data-paper="letter">' in html
     # The folio in the brochure's words and digits, for styles/page.css to place (mirrored
     # on the outside corners: tests/test_design.py measures that on the PDFs).
-    assert "--folio: " in html and "counter(page, arabic-indic)" in html
+    assert '--folio: "\\635 \\641 ' in html and "counter(pages, decimal)" in html  # "صفحة"
     html = render_html(ENV, TOPIC, load_translator(ROOT, "zh_Hans"), "a4")
     assert '<html lang="zh-Hans" dir="ltr" data-script="Hans" data-paper="a4">' in html
     assert "size: A4" in html
