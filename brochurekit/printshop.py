@@ -31,9 +31,8 @@ from .errors import BrochureError
 
 MM = 72 / 25.4
 BLEED = 3 * MM  # the bleed a shop trims off: backgrounds run to it (BleedBox)
-MARK_OFFSET = 4 * MM  # crop marks start this far outside the trim, past the bleed
-MARK_LENGTH = 5 * MM
-MEDIA = 10  # mm outside the trim on each side: the CSS bleed, room for the marks
+MARK_OFFSET = 4 * MM  # crop marks start this far outside the trim, past the bleed,
+MARK_LENGTH = 5 * MM  # and end 1 mm inside the media (10 mm: print-shop.css's `bleed`)
 MARK_WIDTH = 0.25  # points
 
 # Ghostscript's CMYK profile (Debian package libgs-common, installed by scripts/setup.sh).
@@ -55,23 +54,31 @@ def profile_path(root: Path, setting: str | None, line: int | None = None) -> Pa
                     "print_profile in [tool.brochurekit] to the shop's profile")
         raise BrochureError(f"the print-shop edition needs a CMYK ICC profile, and {path} "
                             f"is not a file: {how}", "pyproject.toml", line)
+    check_profile(path)
     return path
+
+
+def check_profile(path: Path) -> None:
+    """Refuse a file that is not an ICC profile of CMYK printing."""
+    from PIL import ImageCms
+
+    try:
+        space = ImageCms.getOpenProfile(str(path)).profile.xcolor_space.strip()
+    except (OSError, ImageCms.PyCMSError) as error:
+        raise BrochureError(f"not an ICC profile: {error}", str(path)) from None
+    if space != "CMYK":
+        raise BrochureError(f"the print-shop edition needs a CMYK profile, this one is "
+                            f"{space}", str(path))
 
 
 def color_profiles(path: Path) -> dict:
     """Return the profile as WeasyPrint's output intent for `device-cmyk()` colours."""
     from weasyprint.css import ColorProfile  # imported here: build imports this module
 
+    check_profile(path)
     with path.open("rb") as handle:
-        try:
-            profile = ColorProfile(handle, path.as_uri(), "relative-colorimetric",
-                                   ["cyan", "magenta", "yellow", "black"])
-        except Exception as error:  # noqa: BLE001 (Pillow raises several kinds)
-            raise BrochureError(f"not an ICC profile: {error}", str(path)) from None
-    if profile._profile.profile.xcolor_space.strip() != "CMYK":
-        raise BrochureError("the print-shop edition needs a CMYK profile, this one is "
-                            f"{profile._profile.profile.xcolor_space.strip()}", str(path))
-    return {"device-cmyk": profile}
+        return {"device-cmyk": ColorProfile(handle, path.as_uri(), "relative-colorimetric",
+                                            ["cyan", "magenta", "yellow", "black"])}
 
 
 def finish(document, pdf: pydyf.PDF) -> None:  # noqa: ANN001 (WeasyPrint's Document)

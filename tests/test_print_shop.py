@@ -278,12 +278,19 @@ def test_a_missing_profile_is_refused_with_what_to_do(tmp_path):
     assert print_profile(project, BuildOptions(out=tmp_path)) is None  # other editions
 
 
-def test_an_rgb_profile_is_refused(tmp_path):
+def test_an_rgb_profile_is_refused_before_any_worker_starts(project):
     import weasyprint
 
     srgb = Path(weasyprint.__file__).parent / "pdf" / "sRGB2014.icc"
     with pytest.raises(BrochureError, match="needs a CMYK profile, this one is RGB"):
         PdfWriter(ROOT, ("print-shop",), print_profile=srgb)
+    shutil.copy(srgb, project / "rgb.icc")
+    config = project / "pyproject.toml"
+    config.write_text(config.read_text().replace(
+        "[tool.brochurekit]\n", '[tool.brochurekit]\nprint_profile = "rgb.icc"\n', 1))
+    with pytest.raises(BrochureError, match="this one is RGB"):
+        build(project, BuildOptions(out=project / "out", languages=("en",), print_shop=True))
+    assert not (project / "out").exists()  # refused before anything was built
 
 
 def test_the_profile_is_an_input_of_the_print_shop_edition(shop, tmp_path):
