@@ -185,9 +185,9 @@ def _retarget_destinations(writer: PdfWriter,
     while stack:
         node = stack.pop().get_object()
         values = node.get("/Names", ArrayObject())
-        for value in values[1::2]:
-            retarget(value.get_object().get("/D", value) if isinstance(
-                value.get_object(), DictionaryObject) else value)
+        for value in values[1::2]:  # [page ...], or a dictionary holding it as /D
+            value = value.get_object()
+            retarget(value["/D"] if isinstance(value, DictionaryObject) else value)
         stack.extend(node.get("/Kids", ()))
     for page in writer.pages:
         for annotation in page.get("/Annots", ()):

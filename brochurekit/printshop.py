@@ -21,6 +21,7 @@ do, which `finish` does on the PDF object before it is written (WeasyPrint's pub
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from pathlib import Path
@@ -59,16 +60,23 @@ def profile_path(root: Path, setting: str | None, line: int | None = None) -> Pa
 
 
 def check_profile(path: Path) -> None:
-    """Refuse a file that is not an ICC profile of CMYK printing."""
-    from PIL import ImageCms
-
-    try:
-        space = ImageCms.getOpenProfile(str(path)).profile.xcolor_space.strip()
-    except (OSError, ImageCms.PyCMSError) as error:
-        raise BrochureError(f"not an ICC profile: {error}", str(path)) from None
+    """Refuse a file that is not an ICC profile of CMYK printing (read once while the
+    file is unchanged: every brochure's input hash asks)."""
+    stat = path.stat()
+    space = _colour_space(path, stat.st_mtime_ns, stat.st_size)
     if space != "CMYK":
         raise BrochureError(f"the print-shop edition needs a CMYK profile, this one is "
                             f"{space}", str(path))
+
+
+@functools.lru_cache(maxsize=8)
+def _colour_space(path: Path, mtime_ns: int, size: int) -> str:  # noqa: ARG001 (cache key)
+    from PIL import ImageCms
+
+    try:
+        return ImageCms.getOpenProfile(str(path)).profile.xcolor_space.strip()
+    except (OSError, ImageCms.PyCMSError) as error:
+        raise BrochureError(f"not an ICC profile: {error}", str(path)) from None
 
 
 def color_profiles(path: Path) -> dict:
