@@ -23,13 +23,19 @@ or Persian text layer stops matching the page.
 
 from __future__ import annotations
 
+import functools
+import io
+import itertools
 import re
 import unicodedata
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pydyf
 import weasyprint
+from fontTools.pens.basePen import BasePen
+from fontTools.ttLib import TTFont
+from weasyprint import draw
 from weasyprint.draw import text as draw_text
 from weasyprint.formatting_structure import boxes
 from weasyprint.pdf.stream import Stream
@@ -85,22 +91,31 @@ def install() -> None:
 # Right-to-left text --------------------------------------------------------------------------
 #
 # WeasyPrint 70 draws an Arabic line's glyphs left to right, as they are seen, and PDF readers
-# turn them back into reading order by their position. Two things go wrong
-# (Kozea/WeasyPrint#2841):
-# - A glyph is mapped to text once per font, from the first cluster drawn with it, so a
-#   cluster of several glyphs (alef with hamza is alef plus a hamza glyph in Noto Naskh)
-#   can copy out as the wrong letter or as nothing: "أو" ("or") copied out as "و" ("and").
-# - A vowel mark is a glyph of its own, raised with the text rise (Ts): poppler puts it on a
-#   line of its own, PDFium next to the wrong letter.
-# So each right-to-left cluster that has marks, several glyphs or a wrong mapping is wrapped
-# in a /Span with /ActualText: its letter with its marks, or its letters.
-#
-# The text is written in drawing order, like the glyphs it replaces: poppler (pdftotext) and
-# PDFium both read /ActualText as drawn text and reorder it with the rest of the line. Given
-# the letters in reading order, both copy every such cluster out backwards (measured with
-# poppler 22.12 and PDFium 159; tests/test_accessibility.py checks it on every Arabic and
-# Persian brochure). One disagreement is left: for a letter with a vowel mark, poppler puts
-# the mark after its letter and PDFium before it.
+# turn them back into reading order from where and in which order they are drawn. Each reader
+# has its own rules; these were measured with poppler 22.12 and PDFium 159 and are checked on
+# every Arabic and Persian brochure by tests/test_accessibility.py.
+# - Glyph names. A glyph is mapped to text once per font, from the first cluster drawn with
+#   it, and a cluster's whole text goes to its first glyph (Kozea/WeasyPrint#2841): after
+#   "أُ", drawn damma first, every "أ" of the font copied out as nothing and every damma as
+#   "أُ" ("أو", "or", became "و", "and"). Cluster.name_glyphs() names each glyph from its own
+#   cluster before WeasyPrint does: a letter's glyph its letter, a mark's glyph its mark.
+# - Vowel marks. A mark is a glyph of its own raised with the text rise (Ts), so a PDF text
+#   object of its own, above the line: poppler put it on a line of its own, and PDFium,
+#   which sorts a line's text objects by where they start and breaks the line where one
+#   rises, read words of the line out of order or twice. A raised mark is drawn as its
+#   outline, after the line, and its letter's glyph is wrapped in a /Span whose /ActualText
+#   is the letter with its marks, in drawing order (as the glyphs it stands for: both readers
+#   turn it around with the rest of the line). What is printed is unchanged.
+# - Left-to-right terms. PDFium turns around every run of one direction class in a line it
+#   reads right to left, left-to-right ones too ("5-FU" copied out as "FU5-"), and takes a
+#   text object's characters in the order they are drawn: a left-to-right run is drawn
+#   piece by piece from its last, each glyph where it was (_ClusterStream._in_pdfium_order).
+#   Poppler reads by position and is not affected. A term in two fonts is two text objects,
+#   which PDFium reads in order of position: styles/fonts.css sets terms in one font.
+# Left as they are (tests/test_accessibility.py names them): PDFium reads a line with as
+# many left-to-right runs as right-to-left ones left to right, and a Persian number with a
+# Latin unit is in two fonts; poppler reads a page with more Latin than Arabic letters (the
+# references) left to right, and an Arabic line there with punctuation comes out in runs.
 RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 GLYPHS = re.compile(r"<([0-9a-f]*)>|(-?[0-9.]+(?:e[+-]?[0-9]+)?)")
 
@@ -113,12 +128,40 @@ class Cluster:
     glyphs: list[int]
     text: str
     rtl: bool
+    spacing: list[bool] = field(default_factory=list)  # per glyph: does it advance the pen?
+
+    def name_glyphs(self) -> None:
+        """Map the cluster's glyphs to their own text in the font's ToUnicode, if no
+        cluster has yet: a one-glyph cluster to its text, a letter's glyph to the letter
+        and a lone mark glyph to the marks. WeasyPrint gives a cluster's whole text to the
+        glyph drawn first and nothing to the others, so after "أُ" (a mark drawn before
+        its letter) every "أ" of the font copied out as nothing and every damma as "أُ"."""
+        mapping = self.font.to_unicode
+        glyphs = [glyph for glyph in self.glyphs if glyph != pango.PANGO_GLYPH_EMPTY
+                  and not glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG]
+        if len(glyphs) == 1 and len(self.glyphs) == 1:
+            mapping.setdefault(glyphs[0], self.text)
+            return
+        drawn = [(glyph, spacing) for glyph, spacing in zip(self.glyphs, self.spacing,
+                                                             strict=True) if glyph in glyphs]
+        bases = [glyph for glyph, spacing in drawn if spacing]
+        marks = [glyph for glyph, spacing in drawn if not spacing]
+        letters = "".join(c for c in self.text if not _is_mark(c))
+        signs = "".join(c for c in self.text if _is_mark(c))
+        if len(bases) == 1 and letters:
+            mapping.setdefault(bases[0], letters)
+        if len(marks) == 1 and signs:
+            mapping.setdefault(marks[0], signs)
+
+    def drawn(self) -> str:
+        """Return the cluster's text in drawing order, as its glyphs are drawn."""
+        return self.text[::-1] if self.rtl else self.text
 
     def actual_text(self) -> str | None:
         """Return the text to give the cluster's glyphs, or None if they map to it."""
         if not self.rtl or self.text.isspace():
             return None
-        drawn = self.text[::-1]
+        drawn = self.drawn()
         mapped = "".join(self.font.to_unicode.get(glyph, "") for glyph in self.glyphs)
         return None if len(self.glyphs) == 1 and mapped == drawn else drawn
 
@@ -146,26 +189,31 @@ def clusters(stream: Stream, textbox: boxes.TextBox) -> list[Cluster]:
         previous = None
         for i in range(count):
             start, glyph = glyphs.log_clusters[i], glyphs.glyphs[i].glyph
+            spacing = glyphs.glyphs[i].geometry.width != 0
             if start == previous:
                 (pending or found[-1]).glyphs.append(glyph)
+                (pending or found[-1]).spacing.append(spacing)
                 continue
             previous = start
             text = utf8[offset + start:offset + ends[start]].decode()
             if _is_mark(text) and rtl:
                 if pending:
                     pending.glyphs.append(glyph)
+                    pending.spacing.append(spacing)
                     pending.text = text + pending.text
                 else:
-                    pending = Cluster(font, [glyph], text, rtl)
+                    pending = Cluster(font, [glyph], text, rtl, [spacing])
             elif _is_mark(text) and found and found[-1].font is font:
                 found[-1].glyphs.append(glyph)
+                found[-1].spacing.append(spacing)
                 found[-1].text += text
             else:
                 if pending:
-                    found.append(Cluster(font, [*pending.glyphs, glyph], text + pending.text, rtl))
+                    found.append(Cluster(font, [*pending.glyphs, glyph], text + pending.text,
+                                         rtl, [*pending.spacing, spacing]))
                     pending = None
                 else:
-                    found.append(Cluster(font, [glyph], text, rtl))
+                    found.append(Cluster(font, [glyph], text, rtl, [spacing]))
         if pending:
             found.append(pending)
     return found
@@ -173,30 +221,43 @@ def clusters(stream: Stream, textbox: boxes.TextBox) -> list[Cluster]:
 
 @dataclass
 class _Operand:
-    """One operand of a TJ: a glyph (with the text rise it is drawn with) or a move."""
+    """One operand of a TJ: a glyph (with its font and the text rise it is drawn with) or
+    a move."""
 
     code: str  # "<0123>" or a number, in thousandths of the font size
     glyph: int | None = None
     rise: float = 0.0
+    font: object = None
+    cluster: int | None = None
 
 
 class _ClusterStream:
     """A stream that passes everything to WeasyPrint's, except the glyph strings and text
     rises of the line: it holds them and writes them again, each cluster that needs it in
-    an /ActualText span."""
+    an /ActualText span, and its raised marks as outlines drawn after the line."""
 
-    def __init__(self, stream: Stream, textbox: boxes.TextBox):
+    def __init__(self, stream: Stream, textbox: boxes.TextBox, found: list[Cluster] | None):
         self._stream, self._textbox = stream, textbox
         self._queue: list[tuple[int, int, int]] | None = None  # (cluster, glyph, hex digits)
-        self._clusters: list[Cluster] = []
+        self._clusters: list[Cluster] = found or []
         self._drawn = 0
         self._current: int | None = None
         self._text: str | None = None  # the /ActualText of the operands held, if any
         self._held: list[_Operand] = []
         self._rise = self._rise_shown = 0.0
+        self._matrix: tuple[float, ...] = (1, 0, 0, 1, 0, 0)
+        self._size = 1.0
+        self._pen = 0.0  # along the line from the text matrix, in text space
+        self._marks: list[tuple[object, int, float, float, float]] = []
 
     def __getattr__(self, name: str):  # noqa: ANN204
         return getattr(self._stream, name)
+
+    def set_text_matrix(self, *values: float) -> None:
+        """Start the line: the pen is at the matrix's origin."""
+        self.close()
+        self._matrix, self._pen = values, 0.0
+        self._stream.set_text_matrix(*values)
 
     def set_text_rise(self, height: float) -> None:
         """Note the rise of the glyphs that follow; it is written with them."""
@@ -205,12 +266,13 @@ class _ClusterStream:
     def set_font_size(self, font: str, size: float) -> None:
         """Write the held glyphs, then change font (a new run starts a new cluster)."""
         self.close()
+        self._size = size
         self._stream.set_font_size(font, size)
 
     def show_text(self, string: str) -> None:
         """Hold a glyph string's operands, cluster by cluster."""
         if self._queue is None:
-            self._clusters = clusters(self._stream, self._textbox)
+            self._clusters = self._clusters or clusters(self._stream, self._textbox)
             self._queue = [(k, glyph, 2 if cluster.font.bitmap else 4)
                            for k, cluster in enumerate(self._clusters)
                            for glyph in cluster.glyphs if glyph != pango.PANGO_GLYPH_EMPTY]
@@ -227,7 +289,8 @@ class _ClusterStream:
                         f"{glyph:04x}; its text drawing changed (weasyprint/draw/text.py)")
                 if k != self._current:
                     self._enter(k)
-                self._held.append(_Operand(f"<{code}>", int(code, 16), self._rise))
+                font = self._clusters[k].font
+                self._held.append(_Operand(f"<{code}>", int(code, 16), self._rise, font, k))
 
     def _next_glyph(self) -> tuple[int, int, int]:
         if self._drawn >= len(self._queue):
@@ -242,7 +305,7 @@ class _ClusterStream:
         text = self._clusters[k].actual_text()
         if text is None and self._text is None:
             return  # clusters that copy out as they are share their TJs
-        moves = []  # the moves before a raised mark belong to it
+        moves = []  # the moves before the cluster's first glyph belong to it
         while self._held and self._held[-1].glyph is None:
             moves.insert(0, self._held.pop())
         if sum(float(move.code) for move in moves) >= 0:
@@ -256,57 +319,254 @@ class _ClusterStream:
         if self._text is not None:
             properties = pydyf.Dictionary({"ActualText": pydyf.String(self._text)})
             pydyf.Stream.begin_marked_content(self._stream, "Span", properties)
-            self._write(self._held)
+            # Its raised marks become outlines if a glyph on the baseline keeps the text.
+            kept = any(operand.glyph is not None and not operand.rise and
+                       not operand.font.bitmap for operand in self._held)
+            self._write(self._held, outline=kept)
             pydyf.Stream.end_marked_content(self._stream)
         else:
-            self._write(self._held)
+            self._write(self._held, outline=False)
         self._text, self._held = None, []
 
     def finish(self) -> None:
-        """Write what is held and leave the text rise as WeasyPrint set it."""
+        """Write what is held, then the marks' outlines, and leave the text rise as
+        WeasyPrint set it."""
         self.close()
         if self._rise != self._rise_shown:
             self._stream.set_text_rise(self._rise)
+        if not self._marks:
+            return
+        self._stream.end_text()  # paths are drawn outside text objects
+        a, b, c, d, e, f = self._matrix
+        for font, glyph, x, rise, size in self._marks:
+            path = outline(font, glyph)
+            if path:
+                scale = size / font.upem  # glyph units to text space, then the matrix
+                matrix = (scale * a, scale * b, scale * c, scale * d,
+                          x * a + rise * c + e, x * b + rise * d + f)
+                self._stream.push_state()
+                self._stream.transform(*matrix)
+                self._stream.stream.append(path)
+                self._stream.pop_state()
+        self._stream.begin_text()  # for WeasyPrint's end of the text object
 
-    def _write(self, operands: list[_Operand]) -> None:
-        """Write operands as TJs, a new one wherever the text rise changes."""
+    def _write(self, operands: list[_Operand], outline: bool) -> None:
+        """Write operands as TJs, a new one wherever the text rise changes; with
+        `outline`, raised glyphs are left to finish() and their advance moved over."""
+        if _line.right_to_left:
+            operands = self._in_pdfium_order(operands)
         piece: list[str] = []
         for operand in operands:
-            if operand.glyph is not None and operand.rise != self._rise_shown:
-                moves = 0  # the moves just before the glyph go with it
-                while moves < len(piece) and not piece[-1 - moves].startswith("<"):
-                    moves += 1
-                self._show(piece[:len(piece) - moves])
-                piece = piece[len(piece) - moves:]
-                self._stream.set_text_rise(operand.rise)
-                self._rise_shown = operand.rise
-            piece.append(operand.code)
+            if operand.glyph is None:
+                piece.append(operand.code)
+                self._pen -= float(operand.code) * self._size / 1000
+                continue
+            width = operand.font.widths.get(operand.glyph, 0)
+            if outline and operand.rise:
+                self._marks.append((operand.font, operand.glyph, self._pen, operand.rise,
+                                    self._size))
+                piece.append(_number(-width))
+            else:
+                if operand.rise != self._rise_shown:
+                    moves = 0  # the moves just before the glyph go with it
+                    while moves < len(piece) and not piece[-1 - moves].startswith("<"):
+                        moves += 1
+                    self._show(piece[:len(piece) - moves])
+                    piece = piece[len(piece) - moves:]
+                    self._stream.set_text_rise(operand.rise)
+                    self._rise_shown = operand.rise
+                piece.append(operand.code)
+            self._pen += width * self._size / 1000
         self._show(piece)
 
+    def _in_pdfium_order(self, operands: list[_Operand]) -> list[_Operand]:
+        """Return operands with each left-to-right run's pieces in reverse order, every
+        glyph still drawn where it was.
+
+        PDFium reads a line of right-to-left text by turning its runs of one direction
+        class (letters, digits and their signs, spaces) around, left-to-right ones too:
+        "5-FU" drawn in that order copied out as "FU5-" and "American Cancer Society" as
+        "Society Cancer American" (CPDF_TextPage::CloseTempLine, with CFX_BidiString).
+        It reads a text object's characters in the order they are drawn, not where they
+        are, so drawn piece by piece from the last they copy out as printed. Poppler
+        reads them where they are, whatever their order."""
+        out: list[_Operand] = []
+        run: list[_Operand] = []
+        for operand in [*operands, None]:
+            ltr = (operand is not None and operand.cluster is not None
+                   and not self._clusters[operand.cluster].rtl)
+            if ltr or (run and operand is not None and operand.glyph is None):
+                run.append(operand)
+                continue
+            trailing = []  # moves after the run's last glyph stay after it
+            while run and run[-1].glyph is None:
+                trailing.insert(0, run.pop())
+            out += self._reversed_pieces(run) + trailing
+            run = []
+            if operand is not None:
+                out.append(operand)
+        return out
+
+    def _reversed_pieces(self, run: list[_Operand]) -> list[_Operand]:
+        """Draw a left-to-right run's pieces (PDFium's bidi runs) last first."""
+        pieces: list[list[tuple[float, _Operand]]] = []
+        kind, pen = None, 0.0  # in thousandths of the font size
+        for operand in run:
+            if operand.glyph is None:
+                pen -= float(operand.code)
+                continue
+            text = self._clusters[operand.cluster].text
+            this = _pdfium_class(text[0]) if text else kind
+            if this != kind or not pieces:
+                pieces.append([])
+                kind = this
+            pieces[-1].append((pen, operand))
+            pen += operand.font.widths.get(operand.glyph, 0)
+        if len(pieces) < 2:
+            return run
+        ordered, at = [], 0.0
+        for piece in reversed(pieces):
+            for start, operand in piece:
+                if abs(start - at) > 1e-6:
+                    ordered.append(_Operand(_number(at - start)))
+                ordered.append(operand)
+                at = start + operand.font.widths.get(operand.glyph, 0)
+        if abs(pen - at) > 1e-6:
+            ordered.append(_Operand(_number(at - pen)))
+        return ordered
+
     def _show(self, piece: list[str]) -> None:
-        """Show operands as one TJ. A move back before the first glyph (after a raised
-        mark) is shown apart: PDFium orders a line's text objects by where they start, and
-        one that started right of its glyph could be read after the next cluster."""
+        """Show operands as one TJ. A move back before the first glyph is shown apart:
+        PDFium orders a line's text objects by where they start, and one that started
+        right of its glyph could be read after the next cluster."""
         lead = 0
         while lead < len(piece) and not piece[lead].startswith("<"):
             lead += 1
-        if 0 < lead < len(piece) and sum(float(move) for move in piece[:lead]) > 0:
+        if lead == len(piece):  # moves only: no text object, just the pen
+            if piece:
+                self._stream.show_text(" ".join(piece))
+            return
+        if lead and sum(float(move) for move in piece[:lead]) > 0:
             self._stream.show_text(" ".join(piece[:lead]))
             piece = piece[lead:]
-        if piece:
-            self._stream.show_text(" ".join(piece))
+        self._stream.show_text(" ".join(piece))
+
+
+def _number(value: float) -> str:
+    """Write a TJ move as WeasyPrint does, without a float's noise."""
+    return f"{value:.4f}".rstrip("0").rstrip(".") or "0"
+
+
+class _PathPen(BasePen):
+    """Write a glyph's outline as PDF path operators, in glyph units."""
+
+    def __init__(self, glyphs) -> None:  # noqa: ANN001
+        super().__init__(glyphs)
+        self.operators: list[str] = []
+
+    def _moveTo(self, point) -> None:  # noqa: ANN001
+        self.operators.append(f"{_coordinates(point)} m")
+
+    def _lineTo(self, point) -> None:  # noqa: ANN001
+        self.operators.append(f"{_coordinates(point)} l")
+
+    def _curveToOne(self, first, second, third) -> None:  # noqa: ANN001
+        self.operators.append(f"{_coordinates(first, second, third)} c")
+
+    def _qCurveToOne(self, control, end) -> None:  # noqa: ANN001
+        (x0, y0), (x1, y1), (x2, y2) = self._getCurrentPoint(), control, end
+        first = (x0 + 2 * (x1 - x0) / 3, y0 + 2 * (y1 - y0) / 3)
+        second = (x2 + 2 * (x1 - x2) / 3, y2 + 2 * (y1 - y2) / 3)
+        self._curveToOne(first, second, end)
+
+    def _closePath(self) -> None:
+        self.operators.append("h")
+
+
+def _coordinates(*points: tuple[float, float]) -> str:
+    return " ".join(_number(value) for point in points for value in point)
+
+
+@functools.cache
+def _glyph_set(file_content: bytes, index: int):  # noqa: ANN202
+    return TTFont(io.BytesIO(file_content), fontNumber=index, lazy=True)
+
+
+@functools.cache
+def _outline(file_content: bytes, index: int, glyph: int) -> str:
+    font = _glyph_set(file_content, index)
+    glyphs = font.getGlyphSet()
+    pen = _PathPen(glyphs)
+    glyphs[font.getGlyphName(glyph)].draw(pen)
+    return " ".join(pen.operators) + " f" if pen.operators else ""
+
+
+def outline(font, glyph: int) -> str:  # noqa: ANN001
+    """Return a glyph's filled outline as PDF path operators, in glyph units."""
+    return _outline(font.file_content, font.index, glyph)
+
+
+def _pdfium_class(char: str) -> str:
+    """Return the direction class PDFium's bidi gives a character (core/fxcrt/fx_bidi.cpp):
+    L, R, W (digits, their signs and marks) or N."""
+    kind = unicodedata.bidirectional(char)
+    if kind == "L":
+        return "L"
+    if kind in ("R", "AL"):
+        return "R"
+    return "W" if kind in ("AN", "EN", "NSM", "CS", "ES", "ET", "BN") else "N"
+
+
+def _pdfium_reads_right_to_left(text: str) -> bool:
+    """Say whether PDFium reads a line as right-to-left: it has more right-to-left runs
+    than left-to-right ones (CFX_BidiString; a tie reads left to right)."""
+    runs = [kind for kind, _ in itertools.groupby(map(_pdfium_class, text))]
+    return runs.count("R") > runs.count("L")
+
+
+@dataclass
+class _Line:
+    """The line box being drawn: does PDFium read it right to left?"""
+
+    right_to_left: bool = False
+
+
+_line = _Line()
 
 
 def _install_right_to_left() -> None:
     original = draw_text.draw_first_line
+    draw_inline_level = draw.draw_inline_level
 
-    def draw_first_line(stream, textbox, *args):  # noqa: ANN001, ANN202
-        if not RIGHT_TO_LEFT.search(textbox.text):
-            return original(stream, textbox, *args)
-        tagged = _ClusterStream(stream, textbox)
+    def line_level(stream, page, box, *args, **kwargs):  # noqa: ANN001, ANN202
+        if not isinstance(box, boxes.LineBox):
+            return draw_inline_level(stream, page, box, *args, **kwargs)
+        text = "".join(child.text for child in box.descendants()
+                       if isinstance(child, boxes.TextBox))
+        before, _line.right_to_left = (_line.right_to_left, bool(
+            RIGHT_TO_LEFT.search(text)) and _pdfium_reads_right_to_left(text))
         try:
-            return original(tagged, textbox, *args)
+            return draw_inline_level(stream, page, box, *args, **kwargs)
+        finally:
+            _line.right_to_left = before
+
+    def draw_first_line(stream, textbox, text_overflow, block_ellipsis, *args):  # noqa: ANN001, ANN202
+        if not RIGHT_TO_LEFT.search(textbox.text) and not (
+                _line.right_to_left and len(set(map(_pdfium_class, textbox.text))) > 1):
+            return original(stream, textbox, text_overflow, block_ellipsis, *args)
+        found = None
+        if text_overflow != "ellipsis" and block_ellipsis == "none":
+            # The line as WeasyPrint will draw it (it sets this mode first too), its glyphs
+            # named before WeasyPrint names them from whichever cluster comes first.
+            pango.pango_layout_set_single_paragraph_mode(textbox.pango_layout.layout, True)
+            found = clusters(stream, textbox)
+            for cluster in found:
+                cluster.name_glyphs()
+        tagged = _ClusterStream(stream, textbox, found)
+        try:
+            return original(tagged, textbox, text_overflow, block_ellipsis, *args)
         finally:
             tagged.finish()
 
     draw_text.draw_first_line = draw_first_line
+    draw.draw_inline_level = line_level

@@ -207,7 +207,11 @@ def qr_code(url: str) -> str:
 # A Latin term joined to digits by a hyphen, slash or point (5-FU, I-131), or a
 # temperature (38 °C): inside right-to-left text the bidi algorithm would show "5-FU" as
 # "FU-5" and "38 °C" as "C° 38".
-LATIN_TERM = re.compile(r"(\d+(?:[.,٫]\d+)?[ \u00a0]?°[CF]|[0-9A-Za-z]+(?:[-./+][0-9A-Za-z]+)+)")
+# A temperature with its equivalent in brackets, "38 °C (100.4 °F)", is one term: apart,
+# the two read in either order.
+TEMPERATURE = r"\d+(?:[.,٫]\d+)?[ \u00a0]?°[CF]"
+LATIN_TERM = re.compile(rf"({TEMPERATURE}(?:[ \u00a0]\({TEMPERATURE}\))?"
+                        r"|[0-9A-Za-z]+(?:[-./+][0-9A-Za-z]+)+)")
 
 
 def isolate_latin(text: str) -> Markup:
@@ -226,6 +230,9 @@ TOGETHER = re.compile(
     r"(?:-[^\W\d_]+)*"                                # 5-FU
     r"(?:[ \u00a0]?(?:°[CF]|%))?)"                    # 38 °C, 50 %
 )
+# In right-to-left text a temperature keeps its equivalent in brackets with it, so that
+# it can be set apart as one term.
+TOGETHER_RTL = re.compile(TOGETHER.pattern[:-1] + rf"(?:[ \u00a0]\({TEMPERATURE}\))?)")
 
 
 FORMAT_PLACEHOLDER = re.compile(r"%(?!\([a-z_]+\)[sd])")
@@ -268,7 +275,7 @@ def keep_together(text: str, rtl: bool = False, words: bool = False) -> Markup:
     """
     if words:
         return keep_words(text)
-    parts = TOGETHER.split(text)
+    parts = (TOGETHER_RTL if rtl else TOGETHER).split(text)
     inner = [isolate_latin(part) if rtl else escape(part) for part in parts]
     return Markup("").join(Markup('<span class="nw">%s</span>') % part if i % 2 else part
                            for i, part in enumerate(inner))

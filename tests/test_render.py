@@ -89,9 +89,11 @@ def test_english_needs_no_catalog():
     ("une température de 38 °C (100.4 °F)", False, ["de 38 °C", "100.4 °F"]),
     ("5-فلورويوراسيل والميتوميسين", True, ["5-فلورويوراسيل"]),
     ("درجة حرارة 38 °C", True, ['حرارة <bdi dir="ltr">38 °C</bdi>']),
-    # Persian digits with the Arabic decimal separator stay one left-to-right number.
-    ("دمای بدن ۳۸ °C (۱۰۰٫۴ °F)", True, ['بدن <bdi dir="ltr">۳۸ °C</bdi>',
-                                       '<bdi dir="ltr">۱۰۰٫۴ °F</bdi>']),
+    # Persian digits with the Arabic decimal separator stay one left-to-right number, and a
+    # temperature with its equivalent in brackets is one term (apart, they read in either
+    # order: PDF readers put "(100.4 °F)" before "38 °C").
+    ("دمای بدن ۳۸ °C (۱۰۰٫۴ °F)", True, ['بدن <bdi dir="ltr">۳۸ °C (۱۰۰٫۴ °F)</bdi>']),
+    ("إلى 38 °C (100.4 °F) أو", True, ['إلى <bdi dir="ltr">38 °C (100.4 °F)</bdi>']),
     # Chinese has no spaces: only the number is kept whole, never the sentence around it.
     ("在第1周和第5周用药", False, ["1", "5"]),
 ])
