@@ -29,6 +29,26 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Bui
     return {(r.lang, r.topic): r for r in results}
 
 
+# The other editions of one topic, in a few scripts (tests/test_verapdf.py validates them,
+# tests/test_accessibility.py reads the large-print Persian one).
+EDITION_TOPIC = "stage-4-anal-cancer"
+EDITIONS = {"bilingual": ("ar", "pa"), "large_print": ("zh_Hans", "fa"), "booklet": ("en", "ar")}
+
+
+@pytest.fixture(scope="session")
+def edition_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
+    """Build EDITIONS of EDITION_TOPIC once; map (edition, lang) to the PDF's path."""
+    paths = {}
+    for edition, langs in EDITIONS.items():
+        out = tmp_path_factory.mktemp(edition)
+        for result in build(ROOT, BuildOptions(out=out, languages=langs,
+                                               topics=(EDITION_TOPIC,), jobs=2,
+                                               **{edition: True})):
+            assert result.error is None, result.error
+            paths[(edition, result.lang)] = result.path
+    return paths
+
+
 def seed_cache(built, cache: Path, monkeypatch) -> None:
     """Give a project copy the session's PDFs as a build cache, dated as the session build
     was, so that a release there rebuilds only what its test changed (each PDF is still
