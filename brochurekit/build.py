@@ -133,6 +133,8 @@ class BuildResult:
     fresh: bool = True  # False when the PDF was already up to date
     over_budget: int = 0  # pages beyond the topic's page budget
     fit: int = 0  # how much tighter it was set to fit its budget (styles/fit.css), 0 not
+    printed: frozenset[tuple[str | None, str]] = frozenset()  # the catalog entries it prints
+    refused: bool = False  # withheld for its translation (a rule, completeness): see errors
 
 
 def output_path(out: Path, lang: str, topic_id: str, draft: bool = False,
@@ -255,6 +257,7 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
         raise BrochureError("is a file; --out must be a folder (it is created if missing)",
                             str(options.out))
     state = BuildState.load(options.out)
+    inputs = Inputs(root, options, created, translators)
     results, todo = [], []
     for translator in translators:
         for topic in topics:
@@ -262,37 +265,56 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
                 continue
             target = output_path(options.out, translator.lang, topic.id,
                                  options.draft_for(translator.lang), options.editions)
-            digest = input_hash(root, topic, translator, options, created)
-            if not options.force and state.holds(target, digest):
+            basis = inputs.basis(topic, translator)
+            printed = state.printed(target, basis)  # what it printed when last built
+            digest = None if printed is None else inputs.digest(basis, translator.lang,
+                                                                printed)
+            refusal = state.refusal(target, digest) if digest else None
+            if options.force or digest is None:
+                todo.append((translator.lang, topic.id, basis))
+            elif state.holds(target, digest):
                 pages, over = state.pages(target)
                 results.append(BuildResult(topic.id, translator.lang, target, pages,
                                            fresh=False, over_budget=over))
+            elif refusal:  # withheld last time, and nothing it prints has changed since
+                results.append(BuildResult(topic.id, translator.lang, None, error=refusal,
+                                           fresh=False, refused=True))
             else:
-                todo.append((translator.lang, topic.id, digest))
-    log.info("[2/3] %d brochures to build, %d up to date", len(todo), len(results))
+                todo.append((translator.lang, topic.id, basis))
+    log.info("[2/3] %d brochures to build, %d up to date", len(todo),
+             sum(1 for result in results if not result.refused))
     _enforce(root, content, translators, {lang for lang, _, _ in todo})
     for name in options.editions:  # fail here, with the name, not in a worker
         if not (root / "styles" / "editions" / f"{name}.css").is_file():
             raise BrochureError("missing: every edition has a stylesheet",
                                 f"styles/editions/{name}.css")
 
+    for result in results:
+        if result.refused:
+            _report(result, 0, 0)
     loaded = (content, {t.lang: t for t in translators})
-    for done, (result, digest) in enumerate(_render_all(root, options, created, loaded, todo),
-                                            1):
+    for done, (result, basis) in enumerate(_render_all(root, options, created, loaded, todo),
+                                           1):
         results.append(result)
         _report(result, done, len(todo))
-        state.set(result.path or output_path(options.out, result.lang, result.topic,
-                                             options.draft_for(result.lang),
-                                             options.editions),
-                  None if result.error else digest, result.pages, result.over_budget)
+        target = result.path or output_path(options.out, result.lang, result.topic,
+                                            options.draft_for(result.lang), options.editions)
+        digest = inputs.digest(basis, result.lang, inputs.keys(result.printed))
+        if result.refused:
+            state.refuse(target, digest, basis, inputs.keys(result.printed), result.error)
+        elif result.error:
+            state.set(target, None)
+        else:
+            state.set(target, digest, result.pages, result.over_budget, basis,
+                      inputs.keys(result.printed))
         if done % 10 == 0:
             state.save()  # a build stopped midway keeps what it finished
     state.save()
     _report_pages(topics, results, budgeted=not options.editions)
     failed = sum(1 for r in results if r.error)
-    log.info("[3/3] %d built, %d up to date, %d failed, in %.1f s",
-             len(todo) - failed, len(results) - len(todo), failed,
-             time.perf_counter() - started)
+    built = sum(1 for r in results if r.fresh and not r.error)
+    log.info("[3/3] %d built, %d up to date, %d failed, in %.1f s", built,
+             len(results) - built - failed, failed, time.perf_counter() - started)
     return sorted(results, key=lambda r: (r.lang, r.topic))
 
 
@@ -313,6 +335,10 @@ def _report_pages(topics: list[Topic], results: list[BuildResult], budgeted: boo
 def _report(result: BuildResult, done: int, total: int) -> None:
     """Log one line per brochure, as it finishes, with how far the build has got."""
     where = f"[{done}/{total}] {result.lang}/{result.topic}"
+    if result.error and not result.fresh:
+        log.error("%s/%s: %s (nothing it prints has changed since)", result.lang,
+                  result.topic, result.error)
+        return
     if result.error:
         log.error("%s: failed: %s", where, result.error)
         return
@@ -379,34 +405,82 @@ def tool_versions() -> str:
     return "|".join(metadata.version(tool) for tool in TOOLS)
 
 
-def input_hash(root: Path, topic: Topic, translator: Translator, options: BuildOptions,
-               created: dt.datetime | None) -> str:
-    """Hash everything a brochure's PDF depends on: when it is unchanged, so is the PDF."""
-    digest = hashlib.sha256()
-    files = [*CODE, root / topic.file, root / "brochures" / SHARED_FILE,
-             *sorted((root / "templates").glob("*.j2")),
-             *sorted(path for path in (root / "styles").rglob("*") if path.is_file())]
-    if translator.file:
-        files.append(root / translator.file)
+def key_hash(key: tuple[str | None, str]) -> str:
+    """Name a catalog entry (context, msgid) in the build state, briefly."""
+    context, message = key
+    return hashlib.sha256(f"{context}\x04{message}".encode()).hexdigest()[:20]
+
+
+class Inputs:
+    """Everything the brochures of one build depend on, each hashed once per build: the
+    code, templates, styles, tool versions and settings all share; each language's catalog
+    entries, glossary, review record, fonts and paper; each topic's file.
+
+    A brochure's input hash is its basis (what it shares, its language's files, its topic)
+    with the catalog entries it printed when last built: an edited entry rebuilds only the
+    brochures that print it, and a catalog rewritten by `update` with no entry changed
+    (its POT-Creation-Date, say) rebuilds none.
+    """
+
+    def __init__(self, root: Path, options: BuildOptions, created: dt.datetime | None,
+                 translators: list[Translator]):
+        self.root, self.options = root, options
+        digest = hashlib.sha256()
+        files = [*CODE, root / "brochures" / SHARED_FILE,
+                 *sorted((root / "templates").glob("*.j2")),
+                 *sorted(path for path in (root / "styles").rglob("*") if path.is_file())]
+        profile = print_profile(root, options)
+        for path in files:
+            name = path.name if path in CODE else path.relative_to(root)
+            digest.update(f"{name}\0".encode() + path.read_bytes())
+        if profile:
+            digest.update(b"print profile\0" + profile.read_bytes())
+        digest.update(f"{tool_versions()}|{options.threshold}|{options.editions}|"
+                      f"{created}".encode())
+        self.shared = digest.hexdigest()
+        stacks = font_stacks(root / FONTS_CSS)
+        # Taken before the gate withdraws the entries that break a rule: the same before
+        # and after a build (a withdrawn entry is judged again from its text).
+        self.entries = {t.lang: {key_hash(key): text for key, text in t.entries.items()}
+                        for t in translators}
+        self.languages = {t.lang: self._language(t, stacks) for t in translators}
+        self._topics: dict[str, str] = {}
+
+    def _language(self, translator: Translator, stacks: dict) -> str:
+        digest = hashlib.sha256(translator.lang.encode())
         # The glossary decides which entries print; the review record, the back page.
-        files += [path for path in (glossary_path(root, translator.lang),
-                                    review_path(root, translator.lang)) if path.exists()]
-    profile = print_profile(root, options)
-    if profile:
-        files.append(profile)
-    for path in files:
-        name = ("print profile" if path == profile else path.name if path in CODE
-                else path.relative_to(root))
-        digest.update(f"{name}\0".encode() + path.read_bytes())
-    for family in stack_for(font_stacks(root / FONTS_CSS), translator.lang):
-        font = Path(find_font(family).path).stat()
-        digest.update(f"{family}|{font.st_size}|{font.st_mtime_ns}".encode())
-    versions = tool_versions()
-    paper = paper_for(root, translator.lang, options)
-    online = online_url(root, translator.lang, topic.id)
-    digest.update(f"{versions}|{paper}|{options.threshold}|{options.editions}|{created}|"
-                  f"{online}".encode())
-    return digest.hexdigest()
+        for path in (glossary_path(self.root, translator.lang),
+                     review_path(self.root, translator.lang)):
+            if path.exists():
+                digest.update(f"{path.relative_to(self.root)}\0".encode() + path.read_bytes())
+        for family in stack_for(stacks, translator.lang):
+            font = Path(find_font(family).path).stat()
+            digest.update(f"{family}|{font.st_size}|{font.st_mtime_ns}".encode())
+        digest.update(paper_for(self.root, translator.lang, self.options).encode())
+        return digest.hexdigest()
+
+    def basis(self, topic: Topic, translator: Translator) -> str:
+        """Hash what a brochure depends on but its catalog entries."""
+        if topic.id not in self._topics:
+            self._topics[topic.id] = hashlib.sha256((self.root / topic.file).read_bytes()
+                                                    ).hexdigest()
+        online = online_url(self.root, translator.lang, topic.id)
+        return hashlib.sha256(f"{self.shared}|{self.languages[translator.lang]}|"
+                              f"{self._topics[topic.id]}|{online}".encode()).hexdigest()
+
+    @staticmethod
+    def keys(printed: frozenset[tuple[str | None, str]]) -> list[str]:
+        """Name the catalog entries a brochure printed, as the build state records them."""
+        return sorted(map(key_hash, printed))
+
+    def digest(self, basis: str, lang: str, keys: list[str]) -> str:
+        """Hash a brochure's basis with the entries it prints, as they are now."""
+        entries = self.entries[lang]
+        digest = hashlib.sha256(basis.encode())
+        for key in keys:
+            text = entries.get(key)
+            digest.update(f"{key}\0{'' if text is None else '+' + text}\0".encode())
+        return digest.hexdigest()
 
 
 @dataclass
@@ -419,7 +493,7 @@ class BuildState:
     """
 
     path: Path
-    records: dict[str, dict[str, str]]
+    records: dict[str, dict]
 
     @classmethod
     def load(cls, out: Path) -> BuildState:
@@ -440,13 +514,31 @@ class BuildState:
             return cls(path, {})
         records = {key: value for key, value in data.items() if isinstance(value, dict)
                    and isinstance(value.get("input"), str)
-                   and isinstance(value.get("sha256"), str)}
+                   and (isinstance(value.get("sha256"), str)
+                        or isinstance(value.get("refused"), dict))}
         return cls(path, records)
+
+    def printed(self, target: Path, basis: str) -> list[str] | None:
+        """Return the entries `target` printed when last built from the same basis (the
+        same code, templates, styles, topic and settings), or None if it was not."""
+        record = self.records.get(self._key(target), {})
+        keys = record.get("printed")
+        if record.get("basis") != basis or not isinstance(keys, list):
+            return None
+        return keys if all(isinstance(key, str) for key in keys) else None
+
+    def refusal(self, target: Path, digest: str) -> CatalogError | None:
+        """Return why the last build withheld `target`, if it was built from `digest`."""
+        record = self.records.get(self._key(target), {})
+        refused = record.get("refused")
+        if record.get("input") != digest or not isinstance(refused, dict):
+            return None
+        return CatalogError(str(refused.get("message")), refused.get("file"))
 
     def holds(self, target: Path, digest: str) -> bool:
         """Say whether `target` is the PDF built from `digest`, unchanged since."""
         record = self.records.get(self._key(target))
-        if record is None or record["input"] != digest:
+        if record is None or record["input"] != digest or "sha256" not in record:
             return False
         try:
             written = sha256_file(target)
@@ -458,15 +550,26 @@ class BuildState:
             return False
         return True
 
-    def set(self, target: Path, digest: str | None, pages: int = 0,
-            over_budget: int = 0) -> None:
+    def set(self, target: Path, digest: str | None, pages: int = 0, over_budget: int = 0,
+            basis: str | None = None, printed: list[str] | None = None) -> None:
         """Record the PDF just written at `target`, its input hash (None: forget it), its
-        page count and how far over its page budget it is."""
+        page count, how far over its page budget it is, and what it was built from: its
+        basis and the catalog entries it printed."""
         if digest is None:
             self.records.pop(self._key(target), None)
         else:
-            self.records[self._key(target)] = {"input": digest, "sha256": sha256_file(target),
-                                               "pages": pages, "over_budget": over_budget}
+            self.records[self._key(target)] = {
+                "input": digest, "sha256": sha256_file(target), "pages": pages,
+                "over_budget": over_budget, "basis": basis, "printed": printed}
+
+    def refuse(self, target: Path, digest: str, basis: str, printed: list[str],
+               error: BrochureError) -> None:
+        """Record that `target` was withheld for its translation, and why: until what it
+        prints changes, the next build says so again without rendering it. A PDF
+        already there from before stays, and is not counted as built."""
+        self.records[self._key(target)] = {
+            "input": digest, "basis": basis, "printed": printed,
+            "refused": {"message": error.message, "file": error.file}}
 
     def pages(self, target: Path) -> tuple[int, int]:
         """Return the recorded page count of a PDF and how far over budget it is."""
@@ -605,7 +708,11 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
                                options.bilingual, notes=notes, fit=level, cover_flows=flows)
 
         html = remake(notes=Notes((1,)))  # every string it may print, the notes' heading too
-        _release_check(topic, translator, options.threshold, draft)
+        try:
+            _release_check(topic, translator, options.threshold, draft)
+        except CatalogError as error:
+            return BuildResult(topic_id, lang, None, error=error, refused=True,
+                               printed=frozenset(translator.used))
         text = visible_text(html) + page_label(translator)
         check_coverage(root, lang, text, translator.file or where)
         # Pages print double-sided: an even count, a multiple of 4 for a folded booklet.
@@ -631,7 +738,8 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
         return BuildResult(topic_id, lang, None, error=failure)
     over = max(0, pages - budget) if budget else 0
     return BuildResult(topic_id, lang, target, pages, english_units=len(translator.missing),
-                       percent=translator.percent, over_budget=over, fit=fitted.level)
+                       percent=translator.percent, over_budget=over, fit=fitted.level,
+                       printed=frozenset(translator.used))
 
 
 def _release_check(topic: Topic, translator: Translator, threshold: float,

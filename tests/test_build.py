@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 
 import pytest
 from pypdf import PdfReader
@@ -11,7 +12,7 @@ from pypdf import PdfReader
 from brochurekit.build import BuildOptions, build
 from brochurekit.catalogs import catalog_path
 from brochurekit.cli import main
-from conftest import seed_cache
+from conftest import TOPICS, seed_cache
 
 ONE_LANGUAGE = ("es",)
 
@@ -48,19 +49,50 @@ def test_nothing_changed_means_nothing_built(project, tmp_path, caplog):
     assert "0 brochures to build, 4 up to date" in caplog.text
 
 
-def test_one_catalog_rebuilds_its_language_and_a_style_rebuilds_all(project, tmp_path, built,
-                                                                     monkeypatch):
+def test_an_entry_rebuilds_what_prints_it_and_a_style_rebuilds_all(project, tmp_path, built,
+                                                                    monkeypatch):
     seed_cache(built, tmp_path / "out", monkeypatch)  # as if built before
     options = BuildOptions(out=tmp_path / "out", languages=("es", "fr"), jobs=2)
     assert not any(r.fresh for r in build(project, options))
     po = catalog_path(project, "fr")
+    # "Chemotherapy" in the stage 4 topic's figure: in one brochure of the eight.
     po.write_text(po.read_text().replace('msgstr "Chimiothérapie"', 'msgstr "La chimiothérapie"'))
-    rebuilt = {(r.lang, r.topic) for r in build(project, options) if r.fresh}
-    assert rebuilt == {("fr", t) for t in ("recurrent-anal-cancer", "stage-4-anal-cancer",
-                                           "treating-advanced-cancer", "treating-anal-cancer")}
+    changed = build(project, options)
+    assert {(r.lang, r.topic) for r in changed if r.fresh} == {("fr", "stage-4-anal-cancer")}
+    pdf = PdfReader(tmp_path / "out" / "fr" / "stage-4-anal-cancer.pdf")
+    assert "La chimiothérapie" in " ".join(page.extract_text() for page in pdf.pages)
+    # A template string is printed in every brochure of its language.
+    text = po.read_text()
+    footer = text.index('msgid "Page %(page)s of %(pages)s"')
+    po.write_text(text[:footer] + text[footer:].replace("Page %(page)s sur %(pages)s",
+                                                        "Page %(page)s / %(pages)s", 1))
+    assert {(r.lang, r.topic) for r in build(project, options) if r.fresh} == {
+        ("fr", topic) for topic in TOPICS}
+    # update rewrites every catalog's header (POT-Creation-Date): nothing prints it.
+    header = '"POT-Creation-Date: 2031-01-01 00:00+0000\\n"'
+    po.write_text(re.sub(r'"POT-Creation-Date: [^"]*"', lambda _: header, po.read_text(), count=1))
+    assert not any(r.fresh for r in build(project, options))
     css = project / "styles" / "type.css"
     css.write_text(css.read_text() + "\n/* a change */\n")
     assert all(r.fresh for r in build(project, options))
+
+
+def test_a_withheld_brochure_is_withheld_again_without_rendering(project, tmp_path,
+                                                                 monkeypatch):
+    po = catalog_path(project, "fr")
+    text = po.read_text()
+    po.write_text(text.replace('msgstr "Chimiothérapie"', 'msgstr ""'))
+    options = BuildOptions(out=tmp_path / "out", languages=("fr",),
+                           topics=("stage-4-anal-cancer",), jobs=2)
+    first = build(project, options)[0]
+    assert first.refused and first.fresh and "not released" in str(first.error)
+    with monkeypatch.context() as no_workers:  # judged from the catalog and the record
+        no_workers.setattr("brochurekit.build._start_worker", lambda *args: pytest.fail(
+            "a brochure was rendered"))
+        again = build(project, options)[0]
+    assert again.refused and not again.fresh and str(again.error) == str(first.error)
+    po.write_text(text)  # translated again: built
+    assert build(project, options)[0].error is None
 
 
 def test_a_glossary_or_review_change_revisits_an_up_to_date_brochure(project, tmp_path):

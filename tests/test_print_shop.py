@@ -19,7 +19,7 @@ from PIL import Image, ImageCms
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from brochurekit.build import BuildOptions, build, input_hash
+from brochurekit.build import BuildOptions, Inputs, build
 from brochurekit.catalogs import load_translator
 from brochurekit.errors import BrochureError
 from brochurekit.pdf import PdfWriter
@@ -298,6 +298,10 @@ def test_the_profile_is_an_input_of_the_print_shop_edition(shop, tmp_path):
     translator = load_translator(project, "ar")
     topic = CONTENT.topic(TOPIC)
     options = BuildOptions(out=tmp_path, print_shop=True)
+
+    def input_hash(project, topic, translator, options, created):  # noqa: ANN001, ANN202
+        return Inputs(project, options, created, [translator]).basis(topic, translator)
+
     before = input_hash(project, topic, translator, options, None)
     shutil.copy(DEFAULT_PROFILE, project / "shop.icc")
     config = project / "pyproject.toml"
