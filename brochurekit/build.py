@@ -42,6 +42,7 @@ from .render import (
     render_html,
 )
 from .review import review_path
+from .safety import typical_ratio
 
 log = logging.getLogger(__name__)
 
@@ -456,7 +457,11 @@ class Inputs:
         for family in stack_for(stacks, translator.lang):
             font = Path(find_font(family).path).stat()
             digest.update(f"{family}|{font.st_size}|{font.st_mtime_ns}".encode())
-        digest.update(paper_for(self.root, translator.lang, self.options).encode())
+        # A rule that withholds an entry weighs it against the whole catalog's lengths.
+        ratio = typical_ratio((message, text) for (_, message), text in
+                              translator.entries.items())
+        digest.update(f"{paper_for(self.root, translator.lang, self.options)}|{ratio}"
+                      .encode())
         return digest.hexdigest()
 
     def basis(self, topic: Topic, translator: Translator) -> str:

@@ -339,10 +339,8 @@ class EntryChecker:
     def for_entries(cls, lang: str, locale: Locale, glossary: Glossary | None,
                     entries: list[Entry], languages: Iterable[str] = ()) -> EntryChecker:
         """Make a checker whose length rules know the language's usual length ratio."""
-        ratios = [_length(e.target) / _length(e.source) for e in entries
-                  if _length(e.source) >= 20 and e.target]
         return cls(lang, locale, glossary, languages,
-                   statistics.median(ratios) if ratios else 1.0)
+                   typical_ratio((e.source, e.target) for e in entries))
 
     def problems(self, entry: Entry) -> Iterator[Problem]:
         """Yield every problem of one translated entry."""
@@ -490,6 +488,15 @@ def _pofilter_checker(lang: str):  # noqa: ANN202
 
     config = checks.CheckerConfig(targetlanguage=lang.split("_")[0])
     return checks.StandardChecker(checkerconfig=config, limitfilters=list(POFILTER_TESTS))
+
+
+def typical_ratio(pairs: Iterable[tuple[str, str]]) -> float:
+    """Return a catalog's usual length of a translation to its source: the median over
+    its (source, translation) pairs long enough to judge. A length rule that is an error
+    (a critical unit far shorter than usual) depends on it, so on every entry."""
+    ratios = [_length(target) / _length(source) for source, target in pairs
+              if _length(source) >= 20 and target]
+    return statistics.median(ratios) if ratios else 1.0
 
 
 def _length(text: str) -> int:
