@@ -49,29 +49,27 @@ def build(project: Path) -> tuple[int, int, float]:
     return int(found[1]), int(found[3]), float(found[4])
 
 
-def steps(project: Path, repeat: int) -> dict[str, tuple[int, float]]:
-    """Run each step on a project built once; return (brochures built, median seconds)."""
-    build(project)
-    found = {"no-op": [], "one entry edited": [], "update, nothing changed": []}
-    built = {}
+def one_round(project: Path, found: dict[str, list], built: dict[str, int]) -> None:
+    """Time each step once on a project that is up to date, and leave it so."""
     po = project / "locales" / "fr" / "LC_MESSAGES" / "brochures.po"
     original = po.read_text(encoding="utf-8")
-    for _ in range(repeat):
-        built["no-op"], _, seconds = build(project)
-        found["no-op"].append(seconds)
-        po.write_text(original.replace(*EDIT), encoding="utf-8")
-        built["one entry edited"], _, seconds = build(project)
-        found["one entry edited"].append(seconds)
-        po.write_text(original, encoding="utf-8")
-        build(project)
-        header = re.sub(r'"POT-Creation-Date: [^"]*"',
-                        lambda _: '"POT-Creation-Date: 2031-01-01 00:00+0000\\n"', original)
-        po.write_text(header, encoding="utf-8")
-        built["update, nothing changed"], _, seconds = build(project)
-        found["update, nothing changed"].append(seconds)
-        po.write_text(original, encoding="utf-8")
-        build(project)
-    return {step: (built[step], statistics.median(times)) for step, times in found.items()}
+    built["no-op"], _, seconds = build(project)
+    found["no-op"].append(seconds)
+    po.write_text(original.replace(*EDIT), encoding="utf-8")
+    built["one entry edited"], _, seconds = build(project)
+    found["one entry edited"].append(seconds)
+    po.write_text(original, encoding="utf-8")
+    build(project)
+    header = re.sub(r'"POT-Creation-Date: [^"]*"',
+                    lambda _: '"POT-Creation-Date: 2031-01-01 00:00+0000\\n"', original)
+    po.write_text(header, encoding="utf-8")
+    built["update, nothing changed"], _, seconds = build(project)
+    found["update, nothing changed"].append(seconds)
+    po.write_text(original, encoding="utf-8")
+    build(project)
+
+
+STEPS = ("no-op", "one entry edited", "update, nothing changed")
 
 
 def main() -> int:
@@ -80,9 +78,20 @@ def main() -> int:
     parser.add_argument("--rev", help="an earlier commit to compare with")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        now = steps(copy_tree("HEAD", Path(folder) / "now"), args.repeat)
-        then = steps(copy_tree(args.rev, Path(folder) / "then"), args.repeat) if args.rev \
-            else None
+        projects = {"now": copy_tree("HEAD", Path(folder) / "now")}
+        if args.rev:
+            projects["then"] = copy_tree(args.rev, Path(folder) / "then")
+        times = {name: {step: [] for step in STEPS} for name in projects}
+        counts: dict[str, dict[str, int]] = {name: {} for name in projects}
+        for project in projects.values():
+            build(project)  # the full build both start from
+        for _ in range(args.repeat):  # interleaved: the machine's load falls on both
+            for name, project in projects.items():
+                one_round(project, times[name], counts[name])
+    now = {step: (counts["now"][step], statistics.median(times["now"][step]))
+           for step in STEPS}
+    then = {step: (counts["then"][step], statistics.median(times["then"][step]))
+            for step in STEPS} if args.rev else None
     print(f"{'step':<26} {'built':>6} {'median s':>9}" + (
         f" | {args.rev[:10]:>10} built {'median s':>9} {'ratio':>6}" if then else ""))
     for step, (count, seconds) in now.items():
