@@ -436,8 +436,9 @@ class Inputs:
             digest.update(f"{name}\0".encode() + path.read_bytes())
         if profile:
             digest.update(b"print profile\0" + profile.read_bytes())
+        # The rules judge an entry's language among the project's languages.
         digest.update(f"{tool_versions()}|{options.threshold}|{options.editions}|"
-                      f"{created}".encode())
+                      f"{created}|{','.join(languages(root))}".encode())
         self.shared = digest.hexdigest()
         stacks = font_stacks(root / FONTS_CSS)
         # Taken before the gate withdraws the entries that break a rule: the same before
