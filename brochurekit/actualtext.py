@@ -339,14 +339,15 @@ class _ClusterStream:
         self._stream.end_text()  # paths are drawn outside text objects
         a, b, c, d, e, f = self._matrix
         for font, glyph, x, rise, size in self._marks:
-            path = outline(font, glyph)
-            if path:
+            form = _mark_form(self._stream, font, glyph)  # one per page and glyph
+            if form:
                 scale = size / font.upem  # glyph units to text space, then the matrix
-                matrix = (scale * a, scale * b, scale * c, scale * d,
-                          x * a + rise * c + e, x * b + rise * d + f)
+                matrix = (*(round(value, 6) for value in (scale * a, scale * b, scale * c,
+                                                          scale * d)),
+                          round(x * a + rise * c + e, 3), round(x * b + rise * d + f, 3))
                 self._stream.push_state()
                 self._stream.transform(*matrix)
-                self._stream.stream.append(path)
+                self._stream.draw_x_object(form)
                 self._stream.pop_state()
         self._stream.begin_text()  # for WeasyPrint's end of the text object
 
@@ -493,17 +494,40 @@ def _glyph_set(file_content: bytes, index: int):  # noqa: ANN202
 
 
 @functools.cache
-def _outline(file_content: bytes, index: int, glyph: int) -> str:
+def _outline(file_content: bytes, index: int, glyph: int) -> tuple[str, tuple[float, ...]]:
     font = _glyph_set(file_content, index)
     glyphs = font.getGlyphSet()
     pen = _PathPen(glyphs)
     glyphs[font.getGlyphName(glyph)].draw(pen)
-    return " ".join(pen.operators) + " f" if pen.operators else ""
+    if not pen.operators:
+        return "", ()
+    numbers = [float(value) for operator in pen.operators for value in operator.split()[:-1]]
+    xs, ys = numbers[0::2], numbers[1::2]  # control points too: a box the outline fits in
+    return " ".join(pen.operators) + " f", (min(xs), min(ys), max(xs), max(ys))
 
 
-def outline(font, glyph: int) -> str:  # noqa: ANN001
-    """Return a glyph's filled outline as PDF path operators, in glyph units."""
+def outline(font, glyph: int) -> tuple[str, tuple[float, ...]]:  # noqa: ANN001
+    """Return a glyph's filled outline as PDF path operators, in glyph units, and a box
+    that holds it ("" and () for a glyph with no outline)."""
     return _outline(font.file_content, font.index, glyph)
+
+
+def _mark_form(stream: Stream, font, glyph: int) -> str | None:  # noqa: ANN001
+    """Return the name of a form XObject drawing a glyph's outline, added once to the
+    resources of the page (or group) `stream` draws on; None for a glyph with no outline."""
+    resources = stream._resources
+    forms = resources.__dict__.setdefault("brochurekit_marks", {})
+    key = (font.hash, glyph)
+    if key not in forms:
+        path, box = outline(font, glyph)
+        forms[key] = None
+        if path:
+            name = f"mark{len(forms)}"
+            resources["XObject"][name] = pydyf.Stream([path], pydyf.Dictionary({
+                "Type": "/XObject", "Subtype": "/Form", "BBox": pydyf.Array(box)}),
+                compress=stream.compress)
+            forms[key] = name
+    return forms[key]
 
 
 def _pdfium_class(char: str) -> str:
