@@ -322,10 +322,10 @@ class _ClusterStream:
             # Its raised marks become outlines if a glyph on the baseline keeps the text.
             kept = any(operand.glyph is not None and not operand.rise and
                        not operand.font.bitmap for operand in self._held)
-            self._write(self._held, outline=kept)
+            self._write(self._held, as_outlines=kept)
             pydyf.Stream.end_marked_content(self._stream)
         else:
-            self._write(self._held, outline=False)
+            self._write(self._held, as_outlines=False)
         self._text, self._held = None, []
 
     def finish(self) -> None:
@@ -351,9 +351,9 @@ class _ClusterStream:
                 self._stream.pop_state()
         self._stream.begin_text()  # for WeasyPrint's end of the text object
 
-    def _write(self, operands: list[_Operand], outline: bool) -> None:
+    def _write(self, operands: list[_Operand], as_outlines: bool) -> None:
         """Write operands as TJs, a new one wherever the text rise changes; with
-        `outline`, raised glyphs are left to finish() and their advance moved over."""
+        `as_outlines`, raised glyphs are left to finish() and their advance moved over."""
         if _line.right_to_left:
             operands = self._in_pdfium_order(operands)
         piece: list[str] = []
@@ -363,7 +363,7 @@ class _ClusterStream:
                 self._pen -= float(operand.code) * self._size / 1000
                 continue
             width = operand.font.widths.get(operand.glyph, 0)
-            if outline and operand.rise:
+            if as_outlines and operand.rise:
                 self._marks.append((operand.font, operand.glyph, self._pen, operand.rise,
                                     self._size))
                 piece.append(_number(-width))

@@ -154,7 +154,7 @@ def paper_for(root: Path, lang: str, options: BuildOptions) -> str:
 
 def settings(root: Path) -> dict:
     """Read the project's `[tool.brochurekit]` table from pyproject.toml (parsed once
-    while the file is unchanged: every brochure's input hash asks for it)."""
+    while the file is unchanged: each brochure's paper and web address ask for it)."""
     path = root / "pyproject.toml"
     try:
         stat = path.stat()
@@ -270,14 +270,13 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
             printed = state.printed(target, basis)  # what it printed when last built
             digest = None if printed is None else inputs.digest(basis, translator.lang,
                                                                 printed)
-            refusal = state.refusal(target, digest) if digest else None
             if options.force or digest is None:
                 todo.append((translator.lang, topic.id, basis))
             elif state.holds(target, digest):
                 pages, over = state.pages(target)
                 results.append(BuildResult(topic.id, translator.lang, target, pages,
                                            fresh=False, over_budget=over))
-            elif refusal:  # withheld last time, and nothing it prints has changed since
+            elif refusal := state.refusal(target, digest):  # withheld, nothing changed since
                 results.append(BuildResult(topic.id, translator.lang, None, error=refusal,
                                            fresh=False, refused=True))
             else:

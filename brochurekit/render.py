@@ -223,16 +223,17 @@ def isolate_latin(text: str) -> Markup:
 
 # A token with digits (1-800-227-2345, 5-FU, 38), with the word before it when that is
 # a word of letters ("stage 4", "stade 4") and the unit after it ("38 °C", "50 %").
-TOGETHER = re.compile(
-    r"((?:[^\W\d_]+[ \u00a0])?"                       # the word before, if letters
+NUMBER_WITH_WORD = (
+    r"(?:[^\W\d_]+[ \u00a0])?"                       # the word before, if letters
     r"(?:[^\W\d_]+-)?"                                # radium-223, I-131
     r"\d+(?:[.,:/٫٬]\d+)*(?:-\d+(?:[.,:/٫٬]\d+)*)*"   # 38, 100.4, ۱۰۰٫۴, 1-800-227-2345
     r"(?:-[^\W\d_]+)*"                                # 5-FU
-    r"(?:[ \u00a0]?(?:°[CF]|%))?)"                    # 38 °C, 50 %
+    r"(?:[ \u00a0]?(?:°[CF]|%))?"                     # 38 °C, 50 %
 )
+TOGETHER = re.compile(f"({NUMBER_WITH_WORD})")
 # In right-to-left text a temperature keeps its equivalent in brackets with it, so that
 # it can be set apart as one term.
-TOGETHER_RTL = re.compile(TOGETHER.pattern[:-1] + rf"(?:[ \u00a0]\({TEMPERATURE}\))?)")
+TOGETHER_RTL = re.compile(rf"({NUMBER_WITH_WORD}(?:[ \u00a0]\({TEMPERATURE}\))?)")
 
 
 FORMAT_PLACEHOLDER = re.compile(r"%(?!\([a-z_]+\)[sd])")
