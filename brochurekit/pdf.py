@@ -21,7 +21,7 @@ from weasyprint.pdf import tags
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetchingError
 
-from . import actualtext, printshop
+from . import actualtext, compactfonts, printshop
 from .errors import RenderError
 from .files import write_atomically
 from .fit import Fitted, Remake, fit
@@ -128,6 +128,7 @@ def _improve_tags() -> None:
 
 _improve_tags()
 actualtext.install()
+compactfonts.install()
 
 
 class _Collect(logging.Handler):
