@@ -14,6 +14,7 @@ import logging
 import logging.handlers
 import multiprocessing
 import os
+import sys
 import threading
 import time
 import tomllib
@@ -31,6 +32,7 @@ from .files import source_epoch, write_atomically
 from .fonts import FONTS_CSS, check_coverage, find_font, font_stacks, stack_for
 from .gate import enforce_rules, load_translator
 from .glossary import glossary_path
+from .libraries import import_weasyprint
 from .printshop import profile_path
 from .render import (
     HALF_SIZES,
@@ -47,6 +49,8 @@ from .safety import typical_ratio
 log = logging.getLogger(__name__)
 
 STATE_FILE = ".brochurekit-state.json"
+# Fork build workers where that is the platform's safe default (see _render_all).
+FORK = sys.platform == "linux"
 
 
 @dataclass(frozen=True)
@@ -623,15 +627,22 @@ def _render_all(root: Path, options: BuildOptions, created: dt.datetime | None,
         for lang, topic_id, digest in todo:
             yield _render_one(lang, topic_id), digest
         return
-    context = multiprocessing.get_context("spawn")
+    # Workers are forked from this process once it has loaded WeasyPrint (and with it
+    # actualtext's and compactfonts' adaptations), so that none pays the import again;
+    # each still makes its own fonts and stylesheets (_start_worker). Where fork is not
+    # the safe default (macOS, Windows), workers are spawned and import on their own.
+    if FORK:
+        import_weasyprint()
+        from . import pdf  # noqa: F401 (the import the workers inherit)
+    context = multiprocessing.get_context("fork" if FORK else "spawn")
     queue = context.Queue()
     listener = logging.handlers.QueueListener(queue, _Relay())
-    listener.start()
     try:
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
                                  initargs=(root, options, created, loaded, queue)) as pool:
             futures = {pool.submit(_render_one, lang, topic_id): (lang, topic_id, digest)
                        for lang, topic_id, digest in todo}
+            listener.start()  # only now: no thread of ours may be running at a fork
             finished = set()
             try:
                 for future in as_completed(futures):
@@ -649,7 +660,8 @@ def _render_all(root: Path, options: BuildOptions, created: dt.datetime | None,
                             "run `build --jobs 1 --debug` to see why", f"{lang}/{topic_id}")
                         yield BuildResult(topic_id, lang, None, error=stopped), digest
     finally:
-        listener.stop()
+        if listener._thread is not None:
+            listener.stop()
 
 
 class _Relay(logging.Handler):
@@ -673,6 +685,7 @@ def _start_worker(root: Path, options: BuildOptions, created: dt.datetime | None
         logger.setLevel(logging.INFO)
         logger.propagate = False
         _stop_with_parent()
+    import_weasyprint()
     from .pdf import PdfWriter  # imported here: a build with nothing to do never pays it
 
     _worker.update(

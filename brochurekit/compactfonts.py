@@ -19,9 +19,9 @@ subset's charset giving every kept glyph its original id as its CID (checked wit
 on each subset); any other font is embedded by WeasyPrint as before.
 
 It wraps one private function, `weasyprint.pdf.build_fonts_dictionary`: the version check
-in actualtext.install refuses another WeasyPrint, and tests/test_pdf.py checks the embedded
-fonts, their size and the text and rendering of the Chinese, Japanese-free CJK and Korean
-brochures.
+in actualtext.install refuses another WeasyPrint, and tests/test_compact_fonts.py checks the
+embedded programs of the Chinese and Korean brochures, their size, and that each code
+still draws the installed font's glyph of that id.
 """
 
 from __future__ import annotations
