@@ -204,7 +204,7 @@ def test_a_source_date_epoch_past_year_9999_is_a_clear_error(project, tmp_path, 
 
 def test_yaml_nested_100000_deep_is_refused_not_a_crash():
     deep = YAML_HEADER + "sections: " + "[" * 100_000 + "]" * 100_000 + "\n"
-    with pytest.raises(ContentError, match=r"hostile\.yaml: YAML nested too deeply"):
+    with pytest.raises(ContentError, match=r"hostile\.yaml:7: YAML nested too deeply"):
         parse_topic(deep, "brochures/hostile.yaml")
 
 
