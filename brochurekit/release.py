@@ -35,6 +35,7 @@ MANIFEST = "manifest.json"
 CHECKSUMS = "SHA256SUMS"
 MARK = ".brochurekit-release"  # written into every release: it may be replaced by the next
 THUMBNAIL_WIDTH = 240  # pixels
+THUMBNAILS = ".thumbnails"  # in the release cache: thumbnails by their PDF's SHA-256
 # The web edition's stylesheet: the brochure's type and components, set for a screen.
 WEB_STYLESHEETS = ("tokens.css", "fonts.css", "type.css", "components.css", "web.css")
 
@@ -142,7 +143,8 @@ def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None =
         "in_progress": [_language(root, lang) for lang in unfinished],
     }
     assemble(root, manifest, {name: cache / name for e in entries
-                              for name in (e["file"], e["web_page"])}, out)
+                              for name in (e["file"], e["web_page"])}, out,
+             thumbnails=None if shard else cache / THUMBNAILS)
     log.info("released %d brochures, each as PDF and web page, to %s", len(entries), out)
     return 0
 
@@ -264,8 +266,12 @@ def _read_manifest(folder: Path) -> dict:
     return manifest
 
 
-def assemble(root: Path, manifest: dict, files: dict[str, Path], out: Path) -> None:
-    """Write PDFs, thumbnails, manifest, checksums and index to a new folder; swap it in."""
+def assemble(root: Path, manifest: dict, files: dict[str, Path], out: Path,
+             thumbnails: Path | None = None) -> None:
+    """Write PDFs, thumbnails, manifest, checksums and index to a new folder; swap it in.
+
+    `thumbnails`: a folder of thumbnails named by their PDF's SHA-256, reused when the
+    PDF is unchanged (a thumbnail is rendered from the PDF alone), kept to those used."""
     manifest["brochures"].sort(key=lambda e: (e["language"], e["topic"]))
     out.parent.mkdir(parents=True, exist_ok=True)
     clear_leftovers(out)
@@ -276,7 +282,12 @@ def assemble(root: Path, manifest: dict, files: dict[str, Path], out: Path) -> N
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
         for entry in manifest["brochures"]:
-            entry["thumbnail"] = _thumbnail(staging / entry["file"], staging)
+            entry["thumbnail"] = _thumbnail(staging / entry["file"], staging, thumbnails)
+        if thumbnails is not None:
+            used = {sha256_file(staging / e["file"]) + ".png" for e in manifest["brochures"]}
+            for stale in thumbnails.glob("*.png"):
+                if stale.name not in used:
+                    stale.unlink()
         (staging / MANIFEST).write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         (staging / "index.html").write_text(_index(root, manifest), encoding="utf-8")
@@ -359,13 +370,28 @@ def _pages(path: Path) -> int:
         document.close()
 
 
-def _thumbnail(pdf: Path, folder: Path) -> str:
-    """Render the first page as a PNG beside the index; return its relative path."""
-    import pypdfium2
-
+def _thumbnail(pdf: Path, folder: Path, cache: Path | None = None) -> str:
+    """Render the first page as a PNG beside the index, or copy it from `cache` where the
+    same PDF's is; return its relative path."""
     relative = Path("thumbnails") / pdf.relative_to(folder).with_suffix(".png")
     target = folder / relative
     target.parent.mkdir(parents=True, exist_ok=True)
+    if cache is None:
+        _render_thumbnail(pdf, target)
+        return relative.as_posix()
+    cached = cache / f"{sha256_file(pdf)}.png"
+    if not cached.is_file():
+        _render_thumbnail(pdf, target)
+        write_atomically(cached, target.read_bytes())
+    else:
+        shutil.copyfile(cached, target)
+    return relative.as_posix()
+
+
+def _render_thumbnail(pdf: Path, target: Path) -> None:
+    """Render a PDF's first page, THUMBNAIL_WIDTH wide, as a PNG at `target`."""
+    import pypdfium2
+
     document = pypdfium2.PdfDocument(pdf)
     try:
         page = document[0]
@@ -373,7 +399,6 @@ def _thumbnail(pdf: Path, folder: Path) -> str:
         image.save(target, optimize=True)
     finally:
         document.close()
-    return relative.as_posix()
 
 
 def _index(root: Path, manifest: dict) -> str:
