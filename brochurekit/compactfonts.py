@@ -64,6 +64,8 @@ def _compact_programs(fonts: dict, hinting: bool) -> dict[int, tuple[bytes, byte
     """Subset each eligible font file as a compact CFF; make WeasyPrint embed a marker for
     it instead (an "OTTO" string, so that it writes FontFile3 and CIDFontType0), and return
     {id(marker): (marker, program)} so that the marker can be swapped for the program."""
+    if harfbuzz_subset is None:  # WeasyPrint subsets with fontTools then, as it wishes
+        return {}
     groups: dict[str, list] = {}
     for font in fonts.values():
         groups.setdefault(font.hash, []).append(font)
