@@ -11,7 +11,7 @@ both sides alike; figures are medians of --repeat runs.
 - small: 5 languages (en, es, fr, ar, zh_Hans) x 4 topics = 20 brochures, each on the
   paper the build gives its language.
 - large: the topics copied under new ids until there are about --large brochures in all 14
-  languages (and about 320 for the no-op build), built as drafts (see DRAFT).
+  languages (and about 320 for the no-op build), each catalog's entries copied for them.
 - floor: the same final HTML (captured from a build) rendered and written by one warm
   process with the project's PdfWriter: what WeasyPrint itself costs.
 - weasyprint command: `weasyprint --pdf-variant pdf/ua-1` once per brochure on that HTML
@@ -40,9 +40,6 @@ from bench_incremental import EDIT, copy_tree  # noqa: E402
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 SMALL = ("en", "es", "fr", "ar", "zh_Hans")
 EPOCH = {"SOURCE_DATE_EPOCH": "1790000000"}
-# The copied topics' units are untranslated (their context names the topic): the large
-# builds are drafts, set in full with English where a translation is missing.
-DRAFT = ("--draft",)
 
 # Run in the project: build with --jobs 1, and keep each brochure's final HTML (the one
 # its PDF was written from) in the folder argv[1].
@@ -83,9 +80,7 @@ from pathlib import Path
 started = time.perf_counter()
 from brochurekit.build import BuildOptions, build
 imported = time.perf_counter()
-draft = sys.argv[2:3] == ["--draft"]
-langs = tuple(sys.argv[3 if draft else 2:])
-results = build(Path("."), BuildOptions(out=Path(sys.argv[1]), languages=langs, draft=draft))
+results = build(Path("."), BuildOptions(out=Path(sys.argv[1]), languages=tuple(sys.argv[2:])))
 assert not any(r.fresh for r in results), "not a no-op"
 print(time.perf_counter() - imported)
 """
@@ -141,20 +136,41 @@ def weasyprint_commands(project: Path, html_dir: Path, out: Path, jobs: int) -> 
 
 
 def enlarge(project: Path, topics: int) -> None:
-    """Copy the topics under new ids until the project has `topics` topics."""
+    """Copy the topics under new ids until the project has `topics` topics, and each
+    catalog's entries for a topic to its copies (the context names the topic: "id/...")."""
+    from babel.messages.pofile import read_po, write_po
+
     originals = sorted(p for p in (project / "brochures").glob("*.yaml")
-                       if not p.name.startswith("_"))
-    count, copy = len(originals), 1
+                       if not p.name.startswith("_") and "-copy" not in p.stem)
+    count = len(list((project / "brochures").glob("[!_]*.yaml")))
+    copies: dict[str, list[str]] = {}
+    copy = 1
     while count < topics:
         for path in originals:
+            new_id = f"{path.stem}-copy{copy}"
+            target = project / "brochures" / f"{new_id}.yaml"
             if count >= topics:
                 break
+            if target.exists():
+                continue
             text = path.read_text(encoding="utf-8")
-            new_id = f"{path.stem}-copy{copy}"
             text = re.sub(r"^id: .*$", f"id: {new_id}", text, count=1, flags=re.MULTILINE)
-            (project / "brochures" / f"{new_id}.yaml").write_text(text, encoding="utf-8")
+            target.write_text(text, encoding="utf-8")
+            copies.setdefault(path.stem, []).append(new_id)
             count += 1
         copy += 1
+    for po in (project / "locales").glob("*/LC_MESSAGES/brochures.po"):
+        with po.open("rb") as stream:
+            catalog = read_po(stream)
+        for message in list(catalog):
+            topic = (message.context or "").split("/", 1)[0]
+            for new_id in copies.get(topic, ()):
+                catalog.add(message.id, message.string, flags=message.flags,
+                            auto_comments=message.auto_comments,
+                            user_comments=message.user_comments,
+                            context=new_id + message.context[len(topic):])
+        with po.open("wb") as stream:
+            write_po(stream, catalog, width=0)
 
 
 def median(values: list[float]) -> float:
@@ -212,13 +228,13 @@ def main() -> int:
         t.update(lj1=[], lj2=[], noop320=[])
         count = len(list((large / "brochures").glob("[!_]*.yaml"))) * langs
         for i in range(args.repeat):
-            t["lj1"].append(build(large, f"lj1-{i}", jobs=1, extra=DRAFT))
-            t["lj2"].append(build(large, f"lj2-{i}", jobs=2, extra=DRAFT))
+            t["lj1"].append(build(large, f"lj1-{i}", jobs=1))
+            t["lj2"].append(build(large, f"lj2-{i}", jobs=2))
         enlarge(large, -(-320 // langs))
         noop_count = len(list((large / "brochures").glob("[!_]*.yaml"))) * langs
-        build(large, "warm", extra=DRAFT)
+        build(large, "warm")
         for _ in range(args.repeat):
-            done = subprocess.run([PYTHON, "-c", NOOP, "warm", *DRAFT], cwd=large, check=True,
+            done = subprocess.run([PYTHON, "-c", NOOP, "warm"], cwd=large, check=True,
                                   capture_output=True, text=True, env={**os.environ, **EPOCH})
             t["noop320"].append(float(done.stdout.split()[-1]))
 

@@ -21,7 +21,15 @@ from pathlib import Path
 from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from .build import BuildOptions, build, build_timestamp, in_progress, overdue, sha256_file
+from .build import (
+    BuildOptions,
+    BuildState,
+    build,
+    build_timestamp,
+    in_progress,
+    overdue,
+    sha256_file,
+)
 from .catalogs import Translator, languages
 from .content import Content, Topic, load_content
 from .errors import BrochureError
@@ -36,6 +44,7 @@ CHECKSUMS = "SHA256SUMS"
 MARK = ".brochurekit-release"  # written into every release: it may be replaced by the next
 THUMBNAIL_WIDTH = 240  # pixels
 THUMBNAILS = ".thumbnails"  # in the release cache: thumbnails by their PDF's SHA-256
+ENTRIES = ".release-entries.json"  # in the release cache: the last entries, see _entries
 # The web edition's stylesheet: the brochure's type and components, set for a screen.
 WEB_STYLESHEETS = ("tokens.css", "fonts.css", "type.css", "components.css", "web.css")
 
@@ -129,12 +138,7 @@ def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None =
         log.error("release not written: %d of %d brochures failed; %s is unchanged",
                   len(failed), len(results), out)
         return len(failed)
-    # Every rule enforced again, as for the PDFs: the web pages print the same entries.
-    translators = {lang: load_translator(root, lang, content) for lang in langs}
-    pages = write_web_pages(root, content, translators, [(r.lang, r.topic) for r in results],
-                            cache)
-    entries = [_entry(content, translators[r.lang], r.topic, r.path, r.pages, page)
-               for r, page in zip(results, pages, strict=True)]
+    entries = _entries(root, content, results, cache)
     manifest = {
         "source_version": source_version(root),
         "created": _created(root),
@@ -147,6 +151,68 @@ def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None =
              thumbnails=None if shard else cache / THUMBNAILS)
     log.info("released %d brochures, each as PDF and web page, to %s", len(entries), out)
     return 0
+
+
+def _entries(root: Path, content: Content, results: list, cache: Path) -> list[dict]:
+    """Return each brochure's manifest entry, its web page written beside its PDF.
+
+    A brochure whose PDF the build found up to date keeps the entry and web page the last
+    release made of it, if they were made from the same inputs (the build state's input
+    hash, which covers the catalogs, rules, templates and styles) and the web page is
+    unchanged since. Only the others load their language's catalog and run its rules
+    again (the web page prints the same entries as the PDF), which is most of a release's
+    time when nothing changed.
+    """
+    state, known = BuildState.load(cache), _known_entries(cache)
+    kept, todo = {}, []
+    for result in results:
+        name = f"{result.lang}/{result.topic}"
+        record, entry = state.records.get(f"{name}.pdf", {}), known.get(name)
+        if (not result.fresh and entry is not None and record.get("input") == entry[0]
+                and entry[1].get("file") == f"{name}.pdf"
+                and entry[1].get("web_page") == f"{name}.html" and _still(cache, entry[1])):
+            kept[name] = entry[1]
+        else:
+            todo.append(result)
+    translators = {lang: load_translator(root, lang, content)
+                   for lang in dict.fromkeys(r.lang for r in todo)}
+    pages = write_web_pages(root, content, translators, [(r.lang, r.topic) for r in todo],
+                            cache)
+    for result, page in zip(todo, pages, strict=True):
+        kept[f"{result.lang}/{result.topic}"] = _entry(
+            content, translators[result.lang], result.topic, result.path, result.pages, page)
+    entries = [kept[f"{r.lang}/{r.topic}"] for r in results]
+    records = {name: {"input": digest, "entry": entry}  # a shard keeps the others'
+               for name, (digest, entry) in known.items()}
+    records.update({name: {"input": state.records.get(f"{name}.pdf", {}).get("input"),
+                           "entry": entry} for name, entry in kept.items()})
+    write_atomically(cache / ENTRIES,  # in the manifest's key order
+                     json.dumps(records, ensure_ascii=False, indent=1).encode("utf-8"))
+    return entries
+
+
+def _known_entries(cache: Path) -> dict[str, tuple[str, dict]]:
+    """Read the entries the last release into this cache made: {lang/topic: (input hash,
+    entry)}; nothing if there are none or they are unreadable."""
+    try:
+        data = json.loads((cache / ENTRIES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {name: (record["input"], record["entry"]) for name, record in data.items()
+            if isinstance(record, dict) and isinstance(record.get("input"), str)
+            and isinstance(record.get("entry"), dict)}
+
+
+def _still(cache: Path, entry: dict) -> bool:
+    """Say whether an entry's PDF and web page are still the files it describes."""
+    try:
+        return all(isinstance(entry.get(key), str) and isinstance(entry.get(digest), str)
+                   and sha256_file(cache / entry[key]) == entry[digest]
+                   for key, digest in (("file", "sha256"), ("web_page", "web_page_sha256")))
+    except (OSError, ValueError):
+        return False
 
 
 STYLE_ASSET = re.compile(r"url\(([\w-]+\.svg)\)")  # a drawing beside the stylesheets

@@ -239,3 +239,30 @@ def test_merge_needs_every_shard_once(released, caplog, tmp_path):
     assert run(released, "merge", "shard-1", "dist", "--out", out) == EXIT_INPUT
     assert "is not a shard" in caplog.text or "is in two shards" in caplog.text
     assert not (tmp_path / "merged").exists()
+
+
+def test_a_release_with_nothing_changed_reuses_its_entries_and_thumbnails(released,
+                                                                           monkeypatch):
+    """Nothing to rebuild: no catalog is loaded and its rules run again, no web page or
+    thumbnail is made again, and the release is the same, file for file (issue #17)."""
+    from brochurekit import release
+    from brochurekit.build import build_timestamp
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("made again though nothing changed")
+
+    created = build_timestamp(ROOT)
+    if created is not None:  # as the release fixture built
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(created.timestamp())))
+    monkeypatch.setattr(release, "load_translator", refuse)
+    monkeypatch.setattr(release, "write_web_pages", lambda *args: [] if not args[3]
+                        else refuse())
+    monkeypatch.setattr(release, "_render_thumbnail", refuse)
+    assert run(released, "release", "--out", "again") == EXIT_OK
+    files = sorted(p.relative_to(released / "dist") for p in (released / "dist").rglob("*")
+                   if p.is_file())
+    assert files == sorted(p.relative_to(released / "again")
+                           for p in (released / "again").rglob("*") if p.is_file())
+    for name in files:
+        assert (released / "dist" / name).read_bytes() == \
+            (released / "again" / name).read_bytes(), name
