@@ -163,6 +163,8 @@ def _entries(root: Path, content: Content, results: list, cache: Path) -> list[d
     again (the web page prints the same entries as the PDF), which is most of a release's
     time when nothing changed.
     """
+    if not results:  # an empty shard: nothing built, nothing to record
+        return []
     state, known = BuildState.load(cache), _known_entries(cache)
     kept, todo = {}, []
     for result in results:
