@@ -51,8 +51,7 @@ def install() -> None:
         result = original(pdf, fonts, compress, subset, options)
         for obj in pdf.objects:
             if isinstance(obj, pydyf.Stream) and obj.stream and id(obj.stream[0]) in programs:
-                marker, program = programs[id(obj.stream[0])]
-                obj.stream = [program]
+                obj.stream = [programs[id(obj.stream[0])][1]]
                 obj.extra["Subtype"] = CFF_PROGRAM
         return result
 
@@ -194,7 +193,7 @@ def _skip_index(data: memoryview, offset: int) -> int:
 
 
 def _first_in_index(data: memoryview, offset: int) -> memoryview:
-    """Return the first item of the INDEX at `offset` (a view: its .obj is `data`'s)."""
+    """Return the first item of the INDEX at `offset`."""
     start, end = _first_span(data, offset)
     return data[start:end]
 
