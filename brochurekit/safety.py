@@ -470,9 +470,9 @@ class EntryChecker:
 @functools.cache
 def _identifier(languages: tuple[str, ...]):  # noqa: ANN202
     """Load langid's model (it ships inside the package) for these languages."""
-    from langid.langid import LanguageIdentifier, model
+    from .langmodel import identifier as full_model
 
-    identifier = LanguageIdentifier.from_modelstring(model, norm_probs=True)
+    identifier = full_model()
     known = [lang for lang in languages if lang in identifier.nb_classes]
     if len(known) < 2:
         return None
