@@ -44,7 +44,6 @@ from .render import (
     render_html,
 )
 from .review import review_path
-from .safety import typical_ratio
 
 log = logging.getLogger(__name__)
 
@@ -197,14 +196,21 @@ def in_progress(root: Path) -> tuple[str, ...]:
     return tuple(value)
 
 
-def online_url(root: Path, lang: str, topic_id: str) -> str | None:
-    """Return where the brochure is published online, if `base_url` is configured."""
+def online_url(root: Path, lang: str, topic_id: str, base: str | None = None) -> str | None:
+    """Return where the brochure is published online, if `base_url` is configured (read
+    from the project unless `base` is given)."""
+    base = base or online_base(root)
+    return f"{base}/{lang}/{topic_id}.html" if base else None  # the web edition
+
+
+def online_base(root: Path) -> str | None:
+    """Return the configured `base_url`, without a trailing slash, or None."""
     base = settings(root).get("base_url")
     if not base:
         return None
     if not str(base).startswith("https://"):
         raise BrochureError(f"base_url must start with https://, got {base!r}", "pyproject.toml")
-    return f"{str(base).rstrip('/')}/{lang}/{topic_id}.html"  # the web edition
+    return str(base).rstrip("/")
 
 
 def print_profile(root: Path, options: BuildOptions) -> Path | None:
@@ -443,6 +449,7 @@ class Inputs:
         digest.update(f"{tool_versions()}|{options.threshold}|{options.editions}|"
                       f"{created}|{','.join(languages(root))}".encode())
         self.shared = digest.hexdigest()
+        self.base = online_base(root)
         stacks = font_stacks(root / FONTS_CSS)
         # Taken before the gate withdraws the entries that break a rule: the same before
         # and after a build (a withdrawn entry is judged again from its text).
@@ -462,9 +469,8 @@ class Inputs:
             font = Path(find_font(family).path).stat()
             digest.update(f"{family}|{font.st_size}|{font.st_mtime_ns}".encode())
         # A rule that withholds an entry weighs it against the whole catalog's lengths.
-        ratio = typical_ratio((message, text) for (_, message), text in
-                              translator.entries.items())
-        digest.update(f"{paper_for(self.root, translator.lang, self.options)}|{ratio}"
+        digest.update(f"{paper_for(self.root, translator.lang, self.options)}|"
+                      f"{translator.ratio}"
                       .encode())
         return digest.hexdigest()
 
@@ -473,7 +479,7 @@ class Inputs:
         if topic.id not in self._topics:
             self._topics[topic.id] = hashlib.sha256((self.root / topic.file).read_bytes()
                                                     ).hexdigest()
-        online = online_url(self.root, translator.lang, topic.id)
+        online = online_url(self.root, translator.lang, topic.id, self.base)
         return hashlib.sha256(f"{self.shared}|{self.languages[translator.lang]}|"
                               f"{self._topics[topic.id]}|{online}".encode()).hexdigest()
 
@@ -503,6 +509,7 @@ class BuildState:
 
     path: Path
     records: dict[str, dict]
+    changed: bool = True  # False while the file holds exactly `records`: nothing to save
 
     @classmethod
     def load(cls, out: Path) -> BuildState:
@@ -525,7 +532,7 @@ class BuildState:
                    and isinstance(value.get("input"), str)
                    and (isinstance(value.get("sha256"), str)
                         or isinstance(value.get("refused"), dict))}
-        return cls(path, records)
+        return cls(path, records, changed=len(records) != len(data))
 
     def printed(self, target: Path, basis: str) -> list[str] | None:
         """Return the entries `target` printed when last built from the same basis (the
@@ -564,6 +571,7 @@ class BuildState:
         """Record the PDF just written at `target`, its input hash (None: forget it), its
         page count, how far over its page budget it is, and what it was built from: its
         basis and the catalog entries it printed."""
+        self.changed = True
         if digest is None:
             self.records.pop(self._key(target), None)
         else:
@@ -576,6 +584,7 @@ class BuildState:
         """Record that `target` was withheld for its translation, and why: until what it
         prints changes, the next build says so again without rendering it. A PDF
         already there from before stays, and is not counted as built."""
+        self.changed = True
         self.records[self._key(target)] = {
             "input": digest, "basis": basis, "printed": printed,
             "refused": {"message": error.message, "file": error.file}}
@@ -589,16 +598,20 @@ class BuildState:
 
     def save(self) -> None:
         """Write the state atomically, through a file of its own (builds may run side by
-        side)."""
+        side); a state unchanged since it was read is left as it is."""
         if self.path.is_dir():
             raise BrochureError("is a folder; the build records its state in this file: "
                                 "remove the folder", str(self.path))
+        if not self.changed:
+            return
         text = json.dumps(self.records, indent=1, sort_keys=True)
         try:
             write_atomically(self.path, text.encode("utf-8"))
         except OSError as error:  # a disk that filled up: the old record, if any, stays
             log.warning("%s: cannot record the build (%s); the next build checks every PDF "
                         "again", self.path, error.strerror or error)
+        else:
+            self.changed = False
 
     def _key(self, target: Path) -> str:
         return target.relative_to(self.path.parent).as_posix()

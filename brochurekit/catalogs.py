@@ -490,6 +490,7 @@ class Translator:
     reviews: tuple[Review, ...] = ()
     digests: dict[tuple[str | None, str], str] = field(default_factory=dict)
     template_keys: frozenset[tuple[str | None, str]] = frozenset()  # printed in every brochure
+    ratio: float = 1.0  # its translations' usual length to the English (safety.typical_ratio)
     missing: set[tuple[str | None, str]] = field(default_factory=set)
     used: set[tuple[str | None, str]] = field(default_factory=set)
 

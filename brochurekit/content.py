@@ -7,6 +7,7 @@ can name the file and the line it comes from.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -795,6 +796,17 @@ class Content:
 
     shared: Shared
     topics: tuple[Topic, ...]
+
+    @functools.cached_property
+    def keys(self) -> frozenset[tuple[str | None, str]]:
+        """Return the catalog key (context, English text) of every unit of every topic."""
+        return frozenset((m.context, m.text) for t in self.topics for m in t.messages())
+
+    @functools.cached_property
+    def critical_keys(self) -> frozenset[tuple[str | None, str]]:
+        """Return the keys of the units marked critical (see CRITICAL_KINDS)."""
+        return frozenset((m.context, m.text) for t in self.topics for m in t.messages()
+                         if m.critical)
 
     def topic(self, topic_id: str) -> Topic:
         """Return the topic with this id."""

@@ -8,8 +8,14 @@ findings; `build` withholds any brochure that would print an entry with an error
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
+import logging
 import re
+import shutil
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -28,11 +34,17 @@ from .catalogs import (
 )
 from .content import Content, load_content
 from .errors import CatalogError
+from .files import write_atomically
 from .glossary import fold, load_glossary
 from .review import entry_digest, load_reviews, unreviewed
-from .safety import Entry, EntryChecker
+from .safety import Entry, EntryChecker, typical_ratio
+
+log = logging.getLogger(__name__)
 
 Key = tuple[str | None, str]
+# What a catalog that passed read_validated held, by language, keyed by its bytes and the
+# code that read it: a build with nothing to do reads no catalog with Babel or msgfmt.
+READ_CACHE = Path("build") / "catalog-cache"
 CHARSET = re.compile(rb'^"Content-Type:[^"]*charset=([^"\\\s;]+)', re.MULTILINE)
 
 
@@ -112,6 +124,60 @@ def _line_of(raw: bytes, start: bytes) -> int | None:
     return None
 
 
+@dataclass(frozen=True)
+class Message:
+    """A catalog entry as a Translator needs it."""
+
+    context: str | None
+    id: str | tuple[str, ...]  # a tuple for a plural message
+    string: str
+    fuzzy: bool
+    lineno: int
+    digest: str  # review.entry_digest: what a review of this entry covers
+
+
+def read_messages(root: Path, lang: str) -> tuple[list[Message], float]:
+    """Return a catalog's entries (the header aside), read and validated as
+    `read_validated` does, or as it did last time for these very bytes, and the usual
+    length of its translations to their English (safety.typical_ratio)."""
+    path = catalog_path(root, lang)
+    display = path.relative_to(root).as_posix()
+    msgfmt = shutil.which("msgfmt")
+    key = hashlib.sha256(f"{lang}|{msgfmt}|{_reader_version()}\0".encode()
+                         + read_bytes(path, display)).hexdigest()
+    cached = root / READ_CACHE / f"{lang}.json"
+    try:
+        data = json.loads(cached.read_text(encoding="utf-8"))
+        if data["key"] == key:
+            return [Message(c, tuple(i) if isinstance(i, list) else i, s, f, n, d)
+                    for c, i, s, f, n, d in data["messages"]], float(data["ratio"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # none yet, or unreadable: read the catalog
+    catalog, _ = read_validated(root, lang)
+    messages = [Message(m.context, m.id, m.string, m.fuzzy, m.lineno,
+                        entry_digest(m.context, m.id, m.string)) for m in catalog if m.id]
+    ratio = typical_ratio((m.id, m.string) for m in messages
+                          if m.string and not m.fuzzy and isinstance(m.id, str))
+    if msgfmt is not None:  # without msgfmt, each build says the syntax went unchecked
+        record = {"key": key, "ratio": ratio,
+                  "messages": [[m.context, m.id, m.string, m.fuzzy, m.lineno, m.digest]
+                               for m in messages]}
+        try:
+            write_atomically(cached, json.dumps(record, ensure_ascii=False).encode())
+        except OSError as error:
+            log.debug("%s: not kept (%s)", cached, error)
+    return messages, ratio
+
+
+@functools.cache
+def _reader_version() -> str:
+    """Name the code that reads catalogs: Babel's version and this package's source."""
+    digest = hashlib.sha256(version("babel").encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def validate_catalog(root: Path, lang: str, content: Content,
                      languages: tuple[str, ...]) -> CatalogCheck:
     """Read a catalog and run every entry rule and the glossary on its translations."""
@@ -160,8 +226,7 @@ def validate_catalog(root: Path, lang: str, content: Content,
 
 def critical_keys(content: Content) -> frozenset[Key]:
     """Return the units marked critical in the content (see content.CRITICAL_KINDS)."""
-    return frozenset((m.context, m.text) for topic in content.topics
-                     for m in topic.messages() if m.critical)
+    return content.critical_keys
 
 
 def load_translator(root: Path, lang: str, content: Content | None = None,
@@ -173,22 +238,21 @@ def load_translator(root: Path, lang: str, content: Content | None = None,
     if lang == SOURCE_LANGUAGE:
         return Translator(lang, locale)
     content = content or load_content(root)
-    catalog, _ = read_validated(root, lang)
+    messages, ratio = read_messages(root, lang)
     display = catalog_path(root, lang).relative_to(root).as_posix()
     entries, digests = {}, {}
-    for message in catalog:
-        if not message.id or message.fuzzy or not message.string:
+    for message in messages:
+        if message.fuzzy or not message.string:
             continue
         if isinstance(message.id, tuple):
             raise CatalogError("plural messages are not supported yet", display, message.lineno)
         key = (message.context, message.id)
         entries[key] = message.string
-        digests[key] = entry_digest(message.context, message.id, message.string)
-    content_keys = {(m.context, m.text) for topic in content.topics for m in topic.messages()}
+        digests[key] = message.digest
     translator = Translator(
         lang, locale, entries, display, critical=critical_keys(content),
-        reviews=load_reviews(root, lang), digests=digests,
-        template_keys=frozenset({(m.context, m.id) for m in catalog if m.id} - content_keys))
+        reviews=load_reviews(root, lang), digests=digests, ratio=ratio,
+        template_keys=frozenset({(m.context, m.id) for m in messages} - content.keys))
     if enforce:
         enforce_rules(root, translator, content)
     return translator

@@ -10,9 +10,11 @@ import pytest
 from pypdf import PdfReader
 
 from brochurekit import build as build_module
+from brochurekit import gate
 from brochurekit.build import BuildOptions, build
 from brochurekit.catalogs import catalog_path
 from brochurekit.cli import main
+from brochurekit.errors import CatalogError
 from conftest import TOPICS, seed_cache
 
 ONE_LANGUAGE = ("es",)
@@ -51,6 +53,35 @@ def test_nothing_changed_means_nothing_built(project, tmp_path, caplog):
     assert not any(r.fresh for r in again)
     assert {r.path: r.path.stat().st_mtime_ns for r in again} == stamps
     assert "0 brochures to build, 4 up to date" in caplog.text
+
+
+def test_a_catalog_read_once_is_not_parsed_again_until_it_changes(project, tmp_path,
+                                                                    monkeypatch):
+    options = BuildOptions(out=tmp_path / "out", languages=ONE_LANGUAGE, jobs=1,
+                           topics=("stage-4-anal-cancer",))
+    first = build(project, options)
+    assert first[0].error is None and first[0].fresh
+    assert (project / "build" / "catalog-cache" / "es.json").is_file()
+
+    def parsed(*args):
+        raise AssertionError("the catalog was parsed again")
+
+    with monkeypatch.context() as patched:  # neither Babel nor msgfmt reads it again
+        patched.setattr(gate, "read_validated", parsed)
+        again = build(project, options)
+        assert not again[0].fresh and again[0].error is None
+    # The same entries whatever the read: an edit to the catalog is read, and judged.
+    po = catalog_path(project, "es")
+    text = po.read_text(encoding="utf-8")
+    po.write_text(text + '\nmsgid "Unterminated"\nmsgstr "sin cerrar\n', encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"brochures\.po:\d+: .*msgfmt"):
+        build(project, options)
+    po.write_text(text.replace('msgstr "Quimioterapia"', 'msgstr "La quimioterapia"'),
+                  encoding="utf-8")
+    edited = build(project, options)
+    assert edited[0].fresh and edited[0].error is None
+    pdf = PdfReader(edited[0].path)
+    assert "La quimioterapia" in " ".join(page.extract_text() for page in pdf.pages)
 
 
 def test_an_entry_rebuilds_what_prints_it_and_a_style_rebuilds_all(project, tmp_path, built,
