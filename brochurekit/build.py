@@ -17,7 +17,6 @@ import os
 import sys
 import threading
 import time
-import tomllib
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -33,9 +32,8 @@ from .fonts import FONTS_CSS, check_coverage, find_font, font_stacks, stack_for
 from .gate import enforce_rules, load_translator
 from .glossary import glossary_path
 from .libraries import import_weasyprint
-from .printshop import profile_path
+from .project import Project, load_project
 from .render import (
-    HALF_SIZES,
     PAPER_SIZES,
     Language,
     Notes,
@@ -148,93 +146,20 @@ def output_path(out: Path, lang: str, topic_id: str, draft: bool = False,
     return out / lang / f"{topic_id}{suffix}.pdf"
 
 
-def paper_for(root: Path, lang: str, options: BuildOptions) -> str:
-    """Return the paper a language is printed on: the option, else its configured default."""
-    defaults = paper_defaults(root)
-    paper = options.paper or defaults.get(lang) or defaults.get("default", "letter")
-    return HALF_SIZES.get(paper, paper) if options.booklet else paper
+def paper_for(project: Project, lang: str, options: BuildOptions) -> str:
+    """Return the paper a language is printed on in this build."""
+    return project.paper_for(lang, options.paper, options.booklet)
 
 
-def settings(root: Path) -> dict:
-    """Read the project's `[tool.brochurekit]` table from pyproject.toml (parsed once
-    while the file is unchanged: each brochure's paper and web address ask for it)."""
-    path = root / "pyproject.toml"
-    try:
-        stat = path.stat()
-    except OSError as error:
-        raise BrochureError(f"cannot read [tool.brochurekit]: {error}", "pyproject.toml") from None
-    return _settings(path, stat.st_mtime_ns, stat.st_size)
-
-
-@functools.lru_cache(maxsize=16)
-def _settings(path: Path, mtime_ns: int, size: int) -> dict:  # noqa: ARG001 (cache key)
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle).get("tool", {}).get("brochurekit", {})
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise BrochureError(f"cannot read [tool.brochurekit]: {error}", "pyproject.toml") from None
+def print_profile(project: Project, options: BuildOptions) -> Path | None:
+    """Return the print-shop edition's CMYK profile, checked; None for other editions."""
+    return project.profile() if options.print_shop else None
 
 
 def overdue(topics, created: dt.datetime | None) -> list[Topic]:  # noqa: ANN001
     """Return the topics whose review date has passed on the build's date (None: the
     build is dated by each topic's review, so none is overdue)."""
     return [topic for topic in topics if topic.review.overdue(created and created.date())]
-
-
-def in_progress(root: Path) -> tuple[str, ...]:
-    """Read `in_progress` in `[tool.brochurekit]`: languages still being translated. They
-    build as drafts, stay out of releases, and their findings do not fail `check`."""
-    value = settings(root).get("in_progress", [])
-    if not isinstance(value, list) or not all(isinstance(lang, str) for lang in value):
-        raise BrochureError("[tool.brochurekit] in_progress must be a list of language "
-                            f"codes, got {value!r}", "pyproject.toml")
-    known = languages(root)
-    for lang in value:
-        if lang not in known or lang == SOURCE_LANGUAGE:
-            raise BrochureError(f"[tool.brochurekit] in_progress: no catalog for {lang!r} "
-                                f"(languages: {', '.join(known[1:])})", "pyproject.toml")
-    return tuple(value)
-
-
-def online_url(root: Path, lang: str, topic_id: str, base: str | None = None) -> str | None:
-    """Return where the brochure is published online, if `base_url` is configured (read
-    from the project unless `base` is given)."""
-    base = base or online_base(root)
-    return f"{base}/{lang}/{topic_id}.html" if base else None  # the web edition
-
-
-def online_base(root: Path) -> str | None:
-    """Return the configured `base_url`, without a trailing slash, or None."""
-    base = settings(root).get("base_url")
-    if not base:
-        return None
-    if not str(base).startswith("https://"):
-        raise BrochureError(f"base_url must start with https://, got {base!r}", "pyproject.toml")
-    return str(base).rstrip("/")
-
-
-def print_profile(root: Path, options: BuildOptions) -> Path | None:
-    """Return the CMYK profile of the print-shop edition (`print_profile` in
-    `[tool.brochurekit]`, else Ghostscript's), or None for the other editions."""
-    if not options.print_shop:
-        return None
-    setting = settings(root).get("print_profile")
-    line = None
-    if setting:
-        lines = (root / "pyproject.toml").read_text(encoding="utf-8").splitlines()
-        line = next((number for number, text in enumerate(lines, 1)
-                     if text.lstrip().startswith("print_profile")), None)
-    return profile_path(root, setting, line)
-
-
-def paper_defaults(root: Path) -> dict[str, str]:
-    """Read `[tool.brochurekit.paper]`: the paper each language is printed on."""
-    table = settings(root).get("paper", {})
-    for lang, paper in table.items():
-        if paper not in PAPER_SIZES:
-            raise BrochureError(f"[tool.brochurekit.paper] {lang} = {paper!r}: choose from "
-                                f"{', '.join(PAPER_SIZES)}", "pyproject.toml")
-    return table
 
 
 def build(root: Path, options: BuildOptions) -> list[BuildResult]:
@@ -248,7 +173,8 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
         raise BrochureError(f"unknown paper {options.paper!r} (choose from {choices})")
     check_editions(options)
     started = time.perf_counter()
-    options = replace(options, in_progress=in_progress(root))
+    project = load_project(root)
+    options = replace(options, in_progress=project.in_progress)
     content = load_content(root)
     topics = [content.topic(t) for t in options.topics] or list(content.topics)
     translators = _load_translators(root, options.languages or tuple(languages(root)), content)
@@ -268,7 +194,7 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
         raise BrochureError("is a file; --out must be a folder (it is created if missing)",
                             str(options.out))
     state = BuildState.load(options.out)
-    inputs = Inputs(root, options, created, translators)
+    inputs = Inputs(project, options, created, translators)
     results, todo = [], []
     for translator in translators:
         for topic in topics:
@@ -303,7 +229,7 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
         if result.refused:
             _report(result, 0, 0)
     loaded = (content, {t.lang: t for t in translators})
-    for done, (result, basis) in enumerate(_render_all(root, options, created, loaded, todo),
+    for done, (result, basis) in enumerate(_render_all(project, options, created, loaded, todo),
                                            1):
         results.append(result)
         _report(result, done, len(todo))
@@ -432,14 +358,15 @@ class Inputs:
     (its POT-Creation-Date, say) rebuilds none.
     """
 
-    def __init__(self, root: Path, options: BuildOptions, created: dt.datetime | None,
+    def __init__(self, project: Project, options: BuildOptions, created: dt.datetime | None,
                  translators: list[Translator]):
-        self.root, self.options = root, options
+        root = project.root
+        self.root, self.project, self.options = root, project, options
         digest = hashlib.sha256()
         files = [*CODE, root / "brochures" / SHARED_FILE,
                  *sorted((root / "templates").glob("*.j2")),
                  *sorted(path for path in (root / "styles").rglob("*") if path.is_file())]
-        profile = print_profile(root, options)
+        profile = print_profile(project, options)
         for path in files:
             name = path.name if path in CODE else path.relative_to(root)
             digest.update(f"{name}\0".encode() + path.read_bytes())
@@ -449,7 +376,6 @@ class Inputs:
         digest.update(f"{tool_versions()}|{options.threshold}|{options.editions}|"
                       f"{created}|{','.join(languages(root))}".encode())
         self.shared = digest.hexdigest()
-        self.base = online_base(root)
         stacks = font_stacks(root / FONTS_CSS)
         # Taken before the gate withdraws the entries that break a rule: the same before
         # and after a build (a withdrawn entry is judged again from its text).
@@ -469,7 +395,7 @@ class Inputs:
             font = Path(find_font(family).path).stat()
             digest.update(f"{family}|{font.st_size}|{font.st_mtime_ns}".encode())
         # A rule that withholds an entry weighs it against the whole catalog's lengths.
-        digest.update(f"{paper_for(self.root, translator.lang, self.options)}|"
+        digest.update(f"{paper_for(self.project, translator.lang, self.options)}|"
                       f"{translator.ratio}"
                       .encode())
         return digest.hexdigest()
@@ -479,7 +405,7 @@ class Inputs:
         if topic.id not in self._topics:
             self._topics[topic.id] = hashlib.sha256((self.root / topic.file).read_bytes()
                                                     ).hexdigest()
-        online = online_url(self.root, translator.lang, topic.id, self.base)
+        online = self.project.online_url(translator.lang, topic.id)
         return hashlib.sha256(f"{self.shared}|{self.languages[translator.lang]}|"
                               f"{self._topics[topic.id]}|{online}".encode()).hexdigest()
 
@@ -629,14 +555,14 @@ def sha256_file(path: Path) -> str:
 # --- Rendering, in this process or in workers ------------------------------------------
 
 
-def _render_all(root: Path, options: BuildOptions, created: dt.datetime | None,
+def _render_all(project: Project, options: BuildOptions, created: dt.datetime | None,
                 loaded: tuple[Content, dict[str, Translator]], todo: list[tuple[str, str, str]]):
     """Yield (result, hash) for each brochure to build, as each finishes."""
     if not todo:
         return
     jobs = max(1, min(options.jobs, len(todo)))
     if jobs == 1:
-        _start_worker(root, options, created, loaded, None)
+        _start_worker(project, options, created, loaded, None)
         for lang, topic_id, digest in todo:
             yield _render_one(lang, topic_id), digest
         return
@@ -652,7 +578,7 @@ def _render_all(root: Path, options: BuildOptions, created: dt.datetime | None,
     listener = logging.handlers.QueueListener(queue, _Relay())
     try:
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
-                                 initargs=(root, options, created, loaded, queue)) as pool:
+                                 initargs=(project, options, created, loaded, queue)) as pool:
             futures = {pool.submit(_render_one, lang, topic_id): (lang, topic_id, digest)
                        for lang, topic_id, digest in todo}
             listener.start()  # only now: no thread of ours may be running at a fork
@@ -687,7 +613,7 @@ class _Relay(logging.Handler):
 _worker: dict = {}
 
 
-def _start_worker(root: Path, options: BuildOptions, created: dt.datetime | None,
+def _start_worker(project: Project, options: BuildOptions, created: dt.datetime | None,
                   loaded: tuple[Content, dict[str, Translator]],
                   queue) -> None:  # noqa: ANN001
     """Set up a process once: the content and catalogs the build already checked, the
@@ -702,9 +628,9 @@ def _start_worker(root: Path, options: BuildOptions, created: dt.datetime | None
     from .pdf import PdfWriter  # imported here: a build with nothing to do never pays it
 
     _worker.update(
-        root=root, options=options, created=created, content=loaded[0],
-        translators=loaded[1], env=make_environment(root / "templates"),
-        writer=PdfWriter(root, options.editions, print_profile(root, options)))
+        project=project, options=options, created=created, content=loaded[0],
+        translators=loaded[1], env=make_environment(project.root / "templates"),
+        writer=PdfWriter(project.root, options.editions, print_profile(project, options)))
 
 
 def _stop_with_parent() -> None:
@@ -722,7 +648,7 @@ def _stop_with_parent() -> None:
 
 def _render_one(lang: str, topic_id: str) -> BuildResult:
     """Render one brochure in this worker; return its result instead of raising."""
-    root, options = _worker["root"], _worker["options"]
+    project, options = _worker["project"], _worker["options"]
     topic = _worker["content"].topic(topic_id)
     translator = _worker["translators"][lang]
     where = f"{lang}/{topic_id}"
@@ -734,8 +660,9 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
     budget = topic.page_budget if not options.editions else None  # budgets: standard
     try:
         def remake(level: int = 0, notes: Notes | None = None, flows: bool = False) -> str:
-            return render_html(_worker["env"], topic, translator, paper_for(root, lang, options),
-                               draft, _worker["created"], online_url(root, lang, topic_id),
+            return render_html(_worker["env"], topic, translator,
+                               paper_for(project, lang, options), draft, _worker["created"],
+                               project.online_url(lang, topic_id),
                                options.bilingual, notes=notes, fit=level, cover_flows=flows)
 
         html = remake(notes=Notes((1,)))  # every string it may print, the notes' heading too
@@ -745,7 +672,7 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
             return BuildResult(topic_id, lang, None, error=error, refused=True,
                                printed=frozenset(translator.used))
         text = visible_text(html) + page_label(translator)
-        check_coverage(root, lang, text, translator.file or where)
+        check_coverage(project.root, lang, text, translator.file or where)
         # Pages print double-sided: an even count, a multiple of 4 for a folded booklet.
         data, fitted = _worker["writer"].render_fitted(remake, where, budget,
                                                        4 if options.booklet else 2)
@@ -754,7 +681,7 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
             from .booklet import impose
 
             direction = Language.from_locale(lang, translator.locale).direction
-            sheet = paper_for(root, lang, replace(options, booklet=False))
+            sheet = paper_for(project, lang, replace(options, booklet=False))
             data, pages = impose(data, lang.replace("_", "-"), sheet, direction == "rtl")
         write_atomically(target, data)
     except BrochureError as error:

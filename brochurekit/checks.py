@@ -16,13 +16,14 @@ import textstat
 from babel.messages.catalog import Catalog
 
 from . import literacy
-from .build import BuildState, in_progress
+from .build import BuildState
 from .catalogs import catalog_path, languages, read_catalog, template_path
 from .content import Content, Topic
 from .content import Message as Unit
 from .errors import CatalogError, ErrorList
 from .gate import CatalogCheck, Finding, critical_keys, validate_catalog
 from .originality import DEFAULT_WORDS, SourcePage, shared_passages
+from .project import load_project
 
 READING_GRADE = 8.0  # plain language: school grade 8 or below
 SOURCE_MAX_AGE_YEARS = 5
@@ -127,7 +128,7 @@ def check(root: Path, content: Content, threshold: float, today: dt.date,
         report.totals.append(_stats(lang, ALL_UNITS, set().union(*units.values()), catalog))
         report.findings.extend(_critical_gaps(validated, content))
         report.findings.extend(validated.findings)
-    unfinished = in_progress(root)
+    unfinished = load_project(root).in_progress
     report.findings = [replace(f, level=IN_PROGRESS) if f.level == "error" and any(
         f.file.startswith(f"locales/{lang}/") for lang in unfinished) else f
         for f in report.findings]

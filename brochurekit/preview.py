@@ -20,7 +20,6 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from .catalogs import languages, load_translator
@@ -75,10 +74,7 @@ class Preview:
     def __init__(self, root: Path):
         self.root = root
         self.lock = threading.Lock()  # WeasyPrint and the Jinja callables are not shared
-        self.pages = Environment(
-            loader=FileSystemLoader(root / "templates" / "preview"),
-            autoescape=select_autoescape(default=True),
-        )
+        self.pages = make_environment(root / "templates" / "preview")
         self._writer: PdfWriter | None = None
 
     def index(self) -> str:

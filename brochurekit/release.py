@@ -19,14 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel.dates import format_date
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .build import (
     BuildOptions,
     BuildState,
     build,
     build_timestamp,
-    in_progress,
     overdue,
     sha256_file,
 )
@@ -35,6 +33,7 @@ from .content import Content, Topic, load_content
 from .errors import BrochureError
 from .files import git, write_atomically
 from .gate import load_translator
+from .project import load_project
 from .render import Language, make_environment, render_html, translate
 
 log = logging.getLogger(__name__)
@@ -112,7 +111,7 @@ def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None =
         log.error("release not written: --strict refuses %d overdue topics; %s is unchanged",
                   len(late), out)
         return len(late)
-    known, unfinished = languages(root), in_progress(root)
+    known, unfinished = languages(root), load_project(root).in_progress
     for lang in only:
         if lang not in known:
             raise BrochureError(f"no catalog for {lang!r} (languages: {', '.join(known)})")
@@ -275,9 +274,10 @@ def merge(root: Path, shards: list[Path], out: Path) -> None:
     if len(versions) > 1:
         raise BrochureError(f"shards come from different sources: {sorted(versions)}")
     _all_shards(shards, labels)
+    unfinished = load_project(root).in_progress
     manifest = {"source_version": versions.pop() if versions else None,
                 "created": _created(root), "shard": None, "brochures": entries,
-                "in_progress": [_language(root, lang) for lang in in_progress(root)]}
+                "in_progress": [_language(root, lang) for lang in unfinished]}
     assemble(root, manifest, files, out)
 
 
@@ -471,8 +471,7 @@ def _render_thumbnail(pdf: Path, target: Path) -> None:
 
 def _index(root: Path, manifest: dict) -> str:
     """Render the release's index page: brochures by language, with thumbnails."""
-    env = Environment(loader=FileSystemLoader(root / "templates" / "release"),
-                      autoescape=select_autoescape(default=True))
+    env = make_environment(root / "templates" / "release")
     by_language: dict[str, list[dict]] = {}
     for entry in manifest["brochures"]:
         by_language.setdefault(entry["language"], []).append(entry)

@@ -84,7 +84,8 @@ def script_of(locale: Locale) -> str:
 
 
 def make_environment(templates: Path) -> Environment:
-    """Make the Jinja environment: autoescape everywhere, i18n, undefined is an error."""
+    """Make a Jinja environment for a folder of templates (the brochure's, the preview's,
+    the release index's): autoescape everywhere, i18n, and undefined is an error."""
     env = Environment(
         loader=FileSystemLoader(templates),
         autoescape=select_autoescape(default=True, default_for_string=True),

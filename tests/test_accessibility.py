@@ -320,16 +320,18 @@ ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
 
 def printed_text(built, translators, lang: str, topic: str) -> str:
     """Lay a built brochure's HTML out again and return the text on its pages, as drawn."""
-    from brochurekit.build import BuildOptions, build_timestamp, online_url, paper_for
+    from brochurekit.build import BuildOptions, build_timestamp, paper_for
     from brochurekit.fit import fit
+    from brochurekit.project import load_project
 
     built_with = BuildOptions(out=built[(lang, topic)].path.parent.parent)
+    project = load_project(ROOT)
 
     def remake(level, notes, flows):  # noqa: ANN001, ANN202
         return render_html(make_environment(ROOT / "templates"), CONTENT.topic(topic),
-                           translators[lang], paper_for(ROOT, lang, built_with), False,
-                           build_timestamp(ROOT), online_url(ROOT, lang, topic), notes=notes,
-                           fit=level, cover_flows=flows)
+                           translators[lang], paper_for(project, lang, built_with), False,
+                           build_timestamp(ROOT), project.online_url(lang, topic),
+                           notes=notes, fit=level, cover_flows=flows)
 
     # Fitted as the build fits it: the same notes and spacing, so the same text.
     document = fit(remake, PdfWriter(ROOT).layout, CONTENT.topic(topic).page_budget).document

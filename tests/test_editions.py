@@ -12,6 +12,7 @@ from test_pdf import squash
 
 from brochurekit.build import BuildOptions, build, paper_for
 from brochurekit.catalogs import load_translator
+from brochurekit.project import load_project
 from conftest import CONTENT, ROOT
 
 LANGS = ("es", "ar", "zh_Hans")  # Latin, Arabic, Chinese
@@ -42,11 +43,11 @@ def text_sizes(reader: PdfReader) -> list[float]:
 
 
 def test_each_language_has_its_paper_and_a_build_can_override_it():
-    default = BuildOptions(out=ROOT)
-    assert [paper_for(ROOT, lang, default) for lang in ("en", "es", "fr", "ar", "zh_Hans",
-                                                         "pt_BR")] == \
+    default, project = BuildOptions(out=ROOT), load_project(ROOT)
+    assert [paper_for(project, lang, default) for lang in ("en", "es", "fr", "ar", "zh_Hans",
+                                                           "pt_BR")] == \
         ["letter", "letter", "a4", "a4", "a4", "letter"]
-    assert paper_for(ROOT, "ar", BuildOptions(out=ROOT, paper="letter")) == "letter"
+    assert paper_for(project, "ar", BuildOptions(out=ROOT, paper="letter")) == "letter"
 
 
 def test_normal_body_text_is_at_least_11pt(built):
@@ -69,7 +70,7 @@ def test_print_shop_has_bleed_crop_area_and_subset_fonts(editions, lang):
     trim, bleed = page.trimbox, page.bleedbox
     assert float(trim.left) - float(bleed.left) == pytest.approx(BLEED, abs=0.1)
     assert float(bleed.top) - float(trim.top) == pytest.approx(BLEED, abs=0.1)
-    width = {"letter": 612, "a4": 595}[paper_for(ROOT, lang, BuildOptions(out=ROOT))]
+    width = {"letter": 612, "a4": 595}[paper_for(load_project(ROOT), lang, BuildOptions(out=ROOT))]
     assert round(float(trim.width)) == width
     for font in page["/Resources"]["/Font"].values():  # subsets: a print shop needs no more
         assert str(font.get_object()["/BaseFont"])[7:8] == "+"  # the subset tag, ABCDEF+
@@ -150,7 +151,8 @@ def test_booklets_are_half_size_pages_two_up(booklets, lang):
     assert result.path.name == "treating-anal-cancer.booklet.pdf"
     assert result.pages % 4 == 0 and len(reader.pages) == result.pages // 2
     sheet = reader.pages[0].mediabox
-    full = {"letter": (792, 612), "a4": (842, 595)}[paper_for(ROOT, lang, BuildOptions(ROOT))]
+    paper = paper_for(load_project(ROOT), lang, BuildOptions(ROOT))
+    full = {"letter": (792, 612), "a4": (842, 595)}[paper]
     assert (round(float(sheet.width)), round(float(sheet.height))) == full  # landscape
     assert reader.trailer["/Root"]["/Lang"] == lang.replace("_", "-")
     cover = 0 if lang == "ar" else 1  # right-to-left booklets are bound on the right

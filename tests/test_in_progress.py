@@ -71,7 +71,7 @@ def test_release_leaves_a_language_in_progress_out_and_lists_it(project, tmp_pat
 
 
 @pytest.mark.parametrize(("value", "expected"), [
-    ('"ht"', "in_progress must be a list of language codes"),
+    ('"ht"', "in_progress: must be a list of language codes"),
     ('["xx"]', "in_progress: no catalog for 'xx'"),
     ('["en"]', "in_progress: no catalog for 'en'"),
 ])
@@ -79,7 +79,9 @@ def test_a_bad_in_progress_setting_is_named(project, tmp_path, caplog, value, ex
     declare(project, value)
     assert main(["--root", str(project), "build", "--out", str(tmp_path), "--lang", "es"]) \
         == EXIT_INPUT
-    assert f"pyproject.toml: [tool.brochurekit] {expected}" in caplog.text
+    line = next(number for number, text in enumerate(
+        (project / "pyproject.toml").read_text().splitlines(), 1) if text.startswith("in_prog"))
+    assert f"pyproject.toml:{line}: [tool.brochurekit] {expected}" in caplog.text
 
 
 def test_releasing_only_a_language_in_progress_is_a_clear_error(project, tmp_path, caplog):

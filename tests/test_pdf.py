@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from brochurekit.build import BuildOptions, paper_for
 from brochurekit.fonts import font_stacks, stack_for
+from brochurekit.project import load_project
 from brochurekit.render import translate
 from conftest import CONTENT, LANGUAGES, ROOT, TOPICS
 
@@ -90,7 +91,8 @@ def test_brochure_is_built_with_metadata(built, pdfs, translators, lang, topic):
     assert reader.metadata.title == title
     assert reader.trailer["/Root"]["/Lang"] == lang.replace("_", "-")
     size = reader.pages[0].mediabox
-    expected = {"letter": (612, 792), "a4": (595, 842)}[paper_for(ROOT, lang, BuildOptions(ROOT))]
+    paper = paper_for(load_project(ROOT), lang, BuildOptions(ROOT))
+    expected = {"letter": (612, 792), "a4": (595, 842)}[paper]
     assert (round(float(size.width)), round(float(size.height))) == expected
 
 

@@ -24,6 +24,7 @@ from brochurekit.catalogs import load_translator
 from brochurekit.errors import BrochureError
 from brochurekit.pdf import PdfWriter
 from brochurekit.printshop import DEFAULT_PROFILE
+from brochurekit.project import load_project
 from conftest import CONTENT, PROJECT_PARTS, ROOT
 
 LANGS = ("en", "ar", "zh_Hans")  # Letter and Latin; A4 and Arabic; A4 and Chinese
@@ -269,13 +270,15 @@ def test_a_missing_profile_is_refused_with_what_to_do(tmp_path):
     config.write_text(config.read_text().replace(
         "[tool.brochurekit]\n", '[tool.brochurekit]\nprint_profile = "shop/FOGRA39.icc"\n', 1))
     from brochurekit.build import print_profile
+    from brochurekit.project import load_project
 
     with pytest.raises(BrochureError, match=r"needs a CMYK ICC profile.*FOGRA39\.icc is not "
                                             r"a file: set print_profile") as caught:
-        print_profile(project, BuildOptions(out=tmp_path, print_shop=True))
+        print_profile(load_project(project), BuildOptions(out=tmp_path, print_shop=True))
     line = config.read_text().splitlines().index('print_profile = "shop/FOGRA39.icc"') + 1
     assert (caught.value.file, caught.value.line) == ("pyproject.toml", line)
-    assert print_profile(project, BuildOptions(out=tmp_path)) is None  # other editions
+    others = BuildOptions(out=tmp_path)
+    assert print_profile(load_project(project), others) is None  # other editions
 
 
 def test_an_rgb_profile_is_refused_before_any_worker_starts(project):
@@ -300,7 +303,8 @@ def test_the_profile_is_an_input_of_the_print_shop_edition(shop, tmp_path):
     options = BuildOptions(out=tmp_path, print_shop=True)
 
     def input_hash(project, topic, translator, options, created):  # noqa: ANN001, ANN202
-        return Inputs(project, options, created, [translator]).basis(topic, translator)
+        return Inputs(load_project(project), options, created, [translator]).basis(topic,
+                                                                                   translator)
 
     before = input_hash(project, topic, translator, options, None)
     shutil.copy(DEFAULT_PROFILE, project / "shop.icc")
