@@ -24,8 +24,10 @@ from html.parser import HTMLParser
 from importlib import metadata
 from pathlib import Path
 
+from . import editions
 from .catalogs import SOURCE_LANGUAGE, Translator, languages
 from .content import SHARED_FILE, Content, Topic, load_content
+from .editions import EDITIONS
 from .errors import BrochureError, CatalogError, CatalogErrors
 from .files import source_epoch, write_atomically
 from .fonts import FONTS_CSS, check_coverage, find_font, font_stacks, stack_for
@@ -63,10 +65,7 @@ class BuildOptions:
     jobs: int = 1  # worker processes; each pays WeasyPrint's start-up once
     force: bool = False  # rebuild even when nothing changed
     pairs: tuple[tuple[str, str], ...] = ()  # only these (language, topic), if given
-    large_print: bool = False  # 16pt body, wider lines
-    print_shop: bool = False  # 3 mm bleed, crop marks
-    booklet: bool = False  # half-size pages imposed two-up for saddle stitching
-    bilingual: bool = False  # every block in the brochure's language and in English
+    editions: tuple[str, ...] = ()  # names in editions.EDITIONS; none: the standard one
     in_progress: tuple[str, ...] = ()  # languages built as drafts (from pyproject.toml)
 
     def draft_for(self, lang: str) -> bool:
@@ -74,51 +73,40 @@ class BuildOptions:
         declared in progress."""
         return self.draft or lang in self.in_progress
 
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.editions) - set(EDITIONS))
+        if unknown:
+            raise BrochureError(f"unknown edition {unknown[0]!r}: choose from "
+                                f"{', '.join(EDITIONS)}")
+        object.__setattr__(self, "editions", editions.ordered(self.editions))
+
+    def _any(self, flag: str) -> bool:
+        return any(getattr(EDITIONS[name], flag) for name in self.editions)
+
     @property
-    def editions(self) -> tuple[str, ...]:
-        """Name the editions asked for, as in their stylesheets and file names."""
-        return tuple(name for name, wanted in (("bilingual", self.bilingual),
-                                               ("large-print", self.large_print),
-                                               ("print-shop", self.print_shop),
-                                               ("booklet", self.booklet)) if wanted)
+    def booklet(self) -> bool:
+        """Say whether pages are half the paper, imposed two-up (the booklet)."""
+        return self._any("half_pages")
+
+    @property
+    def bilingual(self) -> bool:
+        """Say whether each block is set in the brochure's language and in English."""
+        return self._any("bilingual")
+
+    @property
+    def print_shop(self) -> bool:
+        """Say whether the PDF is made for a print shop (CMYK, PDF/X)."""
+        return self._any("print_shop")
+
+    @property
+    def page_multiple(self) -> int:
+        """Return what the page count must be a multiple of, to print double-sided."""
+        return max((EDITIONS[name].page_multiple for name in self.editions), default=2)
 
     def edition(self, spec: str) -> BuildOptions:
         """Return these options for one edition: "standard", or edition names joined by
-        "+" ("large-print+booklet"); raise BrochureError for a name or a combination that
-        is not one."""
-        names = set() if spec == "standard" else set(spec.split("+"))
-        unknown = sorted(names - set(EDITIONS))
-        if unknown or not spec:
-            raise BrochureError(f"unknown edition {spec!r}: choose from standard, "
-                                f"{', '.join(EDITIONS)}, or a combination of them joined "
-                                f"with '+': {', '.join(sorted(map(_joined, COMBINATIONS)))}")
-        return replace(self, **{name.replace("-", "_"): name in names for name in EDITIONS})
-
-
-EDITIONS = ("bilingual", "large-print", "print-shop", "booklet")  # and "standard": none
-# Editions that make sense together, as one PDF; any other combination is refused. A
-# bilingual brochure's half-width columns have no room for large print or half pages.
-COMBINATIONS = (frozenset({"large-print", "booklet"}), frozenset({"large-print", "print-shop"}),
-                frozenset({"bilingual", "print-shop"}))
-
-
-def _joined(names: frozenset[str]) -> str:
-    return "+".join(name for name in EDITIONS if name in names)
-
-
-def check_editions(options: BuildOptions) -> None:
-    """Refuse editions that do not combine, saying which do."""
-    names = frozenset(options.editions)
-    if options.print_shop and options.booklet:
-        raise BrochureError("--print-shop and --booklet do not combine: imposing the pages "
-                            "two-up would cut off their bleed and crop marks. For a print "
-                            "shop, send --print-shop (the shop imposes and folds it); to "
-                            "print and fold at the clinic, use --booklet")
-    if len(names) > 1 and names not in COMBINATIONS:
-        raise BrochureError(f"the editions {_joined(names)} do not combine into one PDF; "
-                            f"these do: {', '.join(sorted(map(_joined, COMBINATIONS)))}. To "
-                            "make several editions in one run, list them: "
-                            "--edition standard,large-print,bilingual")
+        "+" ("large-print+booklet"); raise BrochureError for a name that is not one."""
+        return replace(self, editions=editions.parse(spec))
 
 
 @dataclass(frozen=True)
@@ -171,7 +159,7 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
     if options.paper is not None and options.paper not in PAPER_SIZES:
         choices = ", ".join(PAPER_SIZES)
         raise BrochureError(f"unknown paper {options.paper!r} (choose from {choices})")
-    check_editions(options)
+    editions.check(options.editions)
     started = time.perf_counter()
     project = load_project(root)
     options = replace(options, in_progress=project.in_progress)
@@ -675,13 +663,13 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
         check_coverage(project.root, lang, text, translator.file or where)
         # Pages print double-sided: an even count, a multiple of 4 for a folded booklet.
         data, fitted = _worker["writer"].render_fitted(remake, where, budget,
-                                                       4 if options.booklet else 2)
+                                                       options.page_multiple)
         pages = fitted.pages
         if options.booklet:
             from .booklet import impose
 
             direction = Language.from_locale(lang, translator.locale).direction
-            sheet = paper_for(project, lang, replace(options, booklet=False))
+            sheet = project.paper_for(lang, options.paper)  # the sheet it is imposed on
             data, pages = impose(data, lang.replace("_", "-"), sheet, direction == "rtl")
         write_atomically(target, data)
     except BrochureError as error:

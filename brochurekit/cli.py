@@ -15,8 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import catalogs, fonts, originality
-from .build import BuildOptions, build, check_editions
+from .build import BuildOptions, build
 from .content import load_content
+from .editions import COMBINATIONS, EDITIONS, STANDARD, check, joined
 from .errors import BrochureError
 from .render import PAPER_SIZES
 
@@ -169,10 +170,7 @@ def _build(args: argparse.Namespace) -> int:
         draft=args.draft,
         jobs=args.jobs,
         force=args.force,
-        large_print=args.large_print,
-        print_shop=args.print_shop,
-        booklet=args.booklet,
-        bilingual=args.bilingual,
+        editions=tuple(name for name in EDITIONS if getattr(args, name.replace("-", "_"))),
     )
     specs = [spec.strip() for value in args.edition or () for spec in value.split(",")]
     if specs and options.editions:
@@ -180,11 +178,11 @@ def _build(args: argparse.Namespace) -> int:
                             f"--{' --'.join(options.editions)}")
     editions = [options.edition(spec) for spec in specs] or [options]
     for each in editions:  # all checked before any is built
-        check_editions(each)
+        check(each.editions)
     failed = False
     for each in editions:
         if len(editions) > 1:
-            log.info("edition: %s", "+".join(each.editions) or "standard")
+            log.info("edition: %s", joined(each.editions))
         failed |= any(r.error for r in build(args.root, each))
     return EXIT_FAILED if failed else EXIT_OK
 
@@ -312,22 +310,13 @@ def make_parser() -> argparse.ArgumentParser:
             sub.add_argument("--paper", choices=sorted(PAPER_SIZES), default=None,
                              help="paper size (default: each language's, from "
                                   "[tool.brochurekit.paper] in pyproject.toml)")
-            sub.add_argument("--bilingual", action="store_true",
-                             help="bilingual edition: each block in the brochure's "
-                                  "language with English beside it")
-            sub.add_argument("--large-print", action="store_true",
-                             help="large print edition: 16pt body text, wider line spacing")
-            sub.add_argument("--booklet", action="store_true",
-                             help="half-size pages imposed two-up, to print double-sided "
-                                  "(flip on the short edge) and fold")
-            sub.add_argument("--print-shop", action="store_true",
-                             help="for print shops: 3 mm bleed, crop marks; not with --booklet")
+            for edition in EDITIONS.values():
+                sub.add_argument(f"--{edition.name}", action="store_true", help=edition.help)
             sub.add_argument("--edition", action="append", metavar="LIST",
                              help="editions to build in one run, each as its own PDF, "
-                                  "comma-separated: standard, bilingual, large-print, "
-                                  "print-shop, booklet, or a combination joined with '+' "
-                                  "(large-print+booklet, large-print+print-shop, "
-                                  "bilingual+print-shop)")
+                                  f"comma-separated: {STANDARD}, {', '.join(EDITIONS)}, or "
+                                  "a combination joined with '+' ("
+                                  f"{', '.join(sorted(map(joined, COMBINATIONS)))})")
             sub.add_argument("--lang", action="append", metavar="LANG",
                              help="build only this language (repeatable; default: all)")
             sub.add_argument("--topic", action="append", metavar="TOPIC",

@@ -22,6 +22,8 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetchingError
 
 from . import actualtext, compactfonts, printshop
+from .editions import EDITIONS
+from .editions import stylesheets as edition_stylesheets
 from .errors import RenderError
 from .files import write_atomically
 from .fit import Fitted, Remake, fit
@@ -170,16 +172,13 @@ class PdfWriter:
         self.cache: dict = {}
         self.options: dict = {"pdf_variant": PDF_VARIANT}
         self.color_profiles: dict = {}
-        if "print-shop" in editions:
+        if any(EDITIONS[name].print_shop for name in editions):
             self.options = {"pdf_variant": PRINT_VARIANT, "pdf_tags": True,
                             "finisher": printshop.finish}
             self.color_profiles = printshop.color_profiles(
                 print_profile or printshop.profile_path(self.root, None))
-        # The booklet sets a page format and type for half pages: the other editions'
-        # sizes come after it, so a large-print booklet keeps large print.
-        ordered = sorted(editions, key=lambda name: name != "booklet")
-        self.stylesheets = [self._stylesheet(name) for name in STYLESHEETS] + [
-            self._stylesheet(f"editions/{name}.css") for name in ordered]
+        self.stylesheets = [self._stylesheet(name)
+                            for name in (*STYLESHEETS, *edition_stylesheets(editions))]
 
     def _stylesheet(self, name: str) -> CSS:
         """Parse one of the project's stylesheets; any warning is an error."""

@@ -43,7 +43,7 @@ def edition_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, st
         out = tmp_path_factory.mktemp(edition)
         for result in build(ROOT, BuildOptions(out=out, languages=langs,
                                                topics=(EDITION_TOPIC,), jobs=2,
-                                               **{edition: True})):
+                                               editions=(edition.replace("_", "-"),))):
             assert result.error is None, result.error
             paths[(edition, result.lang)] = result.path
     return paths

@@ -24,8 +24,8 @@ def editions(tmp_path_factory):
     """Build one topic as a large-print, print-shop edition in three scripts."""
     out = tmp_path_factory.mktemp("editions")
     results = build(ROOT, BuildOptions(out=out, languages=LANGS, jobs=2,
-                                       topics=("stage-4-anal-cancer",), large_print=True,
-                                       print_shop=True))
+                                       topics=("stage-4-anal-cancer",),
+                                       editions=("large-print", "print-shop")))
     assert all(r.error is None for r in results), [str(r.error) for r in results]
     return {r.lang: r for r in results}
 
@@ -81,8 +81,8 @@ def test_print_shop_and_booklet_are_refused_together_with_the_reason(tmp_path):
     from brochurekit.errors import BrochureError
 
     with pytest.raises(BrochureError, match="cut off their bleed and crop marks"):
-        build(ROOT, BuildOptions(out=tmp_path, languages=("en",), print_shop=True,
-                                 booklet=True))
+        build(ROOT, BuildOptions(out=tmp_path, languages=("en",),
+                                 editions=("print-shop", "booklet")))
     assert not list(tmp_path.iterdir())  # refused before anything was built
 
 
@@ -138,7 +138,7 @@ def test_booklet_order_pads_to_four_and_pairs_pages_for_folding():
 @pytest.fixture(scope="module")
 def booklets(tmp_path_factory):
     out = tmp_path_factory.mktemp("booklets")
-    results = build(ROOT, BuildOptions(out=out, languages=LANGS, jobs=2, booklet=True,
+    results = build(ROOT, BuildOptions(out=out, languages=LANGS, jobs=2, editions=("booklet",),
                                        topics=("treating-anal-cancer",)))
     assert all(r.error is None and not r.over_budget for r in results)
     return {r.lang: r for r in results}
@@ -200,7 +200,7 @@ def test_booklets_keep_the_structure_links_and_destinations_on_the_sheets(bookle
 @pytest.fixture(scope="module")
 def bilingual(tmp_path_factory):
     out = tmp_path_factory.mktemp("bilingual")
-    results = build(ROOT, BuildOptions(out=out, languages=LANGS, jobs=2, bilingual=True,
+    results = build(ROOT, BuildOptions(out=out, languages=LANGS, jobs=2, editions=("bilingual",),
                                        topics=("stage-4-anal-cancer",)))
     assert all(r.error is None for r in results), [str(r.error) for r in results]
     return {r.lang: r for r in results}
@@ -323,5 +323,6 @@ def test_bilingual_skips_english_and_says_so(tmp_path, caplog):
     import logging
 
     caplog.set_level(logging.INFO)
-    assert build(ROOT, BuildOptions(out=tmp_path, languages=("en",), bilingual=True)) == []
+    options = BuildOptions(out=tmp_path, languages=("en",), editions=("bilingual",))
+    assert build(ROOT, options) == []
     assert "bilingual: skipping en" in caplog.text

@@ -53,9 +53,9 @@ def shop(tmp_path_factory):
     config.write_text(config.read_text().replace('base_url = ""', f'base_url = "{BASE_URL}"'))
     out = tmp_path_factory.mktemp("shop")
     results = build(project, BuildOptions(out=out, languages=LANGS, topics=(TOPIC,),
-                                          print_shop=True, jobs=2))
+                                          editions=("print-shop",), jobs=2))
     large = build(project, BuildOptions(out=out, languages=("ar",), topics=(TOPIC,),
-                                        print_shop=True, large_print=True))
+                                        editions=("print-shop", "large-print")))
     assert all(r.error is None for r in results + large), [str(r.error) for r in results]
     return project, out, {r.lang: r.path for r in results} | {"ar-large": large[0].path}
 
@@ -212,7 +212,7 @@ def test_a_chinese_print_shop_file_is_small(shop):
 def test_the_same_inputs_give_the_same_bytes(shop, tmp_path):
     project, _, paths = shop
     (again,) = build(project, BuildOptions(out=tmp_path, languages=("ar",), topics=(TOPIC,),
-                                           print_shop=True, force=True))
+                                           editions=("print-shop",), force=True))
     assert again.path.read_bytes() == paths["ar"].read_bytes()
 
 
@@ -274,7 +274,8 @@ def test_a_missing_profile_is_refused_with_what_to_do(tmp_path):
 
     with pytest.raises(BrochureError, match=r"needs a CMYK ICC profile.*FOGRA39\.icc is not "
                                             r"a file: set print_profile") as caught:
-        print_profile(load_project(project), BuildOptions(out=tmp_path, print_shop=True))
+        print_profile(load_project(project),
+                      BuildOptions(out=tmp_path, editions=("print-shop",)))
     line = config.read_text().splitlines().index('print_profile = "shop/FOGRA39.icc"') + 1
     assert (caught.value.file, caught.value.line) == ("pyproject.toml", line)
     others = BuildOptions(out=tmp_path)
@@ -292,7 +293,8 @@ def test_an_rgb_profile_is_refused_before_any_worker_starts(project):
     config.write_text(config.read_text().replace(
         "[tool.brochurekit]\n", '[tool.brochurekit]\nprint_profile = "rgb.icc"\n', 1))
     with pytest.raises(BrochureError, match="this one is RGB"):
-        build(project, BuildOptions(out=project / "out", languages=("en",), print_shop=True))
+        build(project, BuildOptions(out=project / "out", languages=("en",),
+                                    editions=("print-shop",)))
     assert not (project / "out").exists()  # refused before anything was built
 
 
@@ -300,7 +302,7 @@ def test_the_profile_is_an_input_of_the_print_shop_edition(shop, tmp_path):
     project = shop[0]
     translator = load_translator(project, "ar")
     topic = CONTENT.topic(TOPIC)
-    options = BuildOptions(out=tmp_path, print_shop=True)
+    options = BuildOptions(out=tmp_path, editions=("print-shop",))
 
     def input_hash(project, topic, translator, options, created):  # noqa: ANN001, ANN202
         return Inputs(load_project(project), options, created, [translator]).basis(topic,
