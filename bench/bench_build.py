@@ -99,7 +99,7 @@ def write_html(project: Path, folder: Path) -> None:
     for lang in languages(project):
         translator = load_translator(project, lang)
         for topic in load_content(project).topics:
-            html = render_html(env, topic, translator, "letter")
+            html = render_html(env, topic, translator, "letter").html
             (folder / f"{lang}-{topic.id}.html").write_text(
                 html.replace("<style>", links + "<style>", 1), encoding="utf-8")
 
@@ -116,7 +116,7 @@ def render_times(project: Path, repeat: int, only: list[str] | None = None) -> d
     topic = load_content(project).topic("treating-anal-cancer")
     times = {}
     for lang in only or languages(project):
-        html = render_html(env, topic, load_translator(project, lang), "letter")
+        html = render_html(env, topic, load_translator(project, lang), "letter").html
         writer.render(html, "warm-up")
         samples = []
         for _ in range(repeat):

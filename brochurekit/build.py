@@ -39,6 +39,7 @@ from .render import (
     PAPER_SIZES,
     Language,
     Notes,
+    Rendered,
     make_environment,
     page_label,
     render_html,
@@ -207,7 +208,7 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
                 todo.append((translator.lang, topic.id, basis))
     log.info("[2/3] %d brochures to build, %d up to date", len(todo),
              sum(1 for result in results if not result.refused))
-    _enforce(root, content, translators, {lang for lang, _, _ in todo})
+    translators = _enforce(root, content, translators, {lang for lang, _, _ in todo})
     for name in options.editions:  # fail here, with the name, not in a worker
         if not (root / "styles" / "editions" / f"{name}.css").is_file():
             raise BrochureError("missing: every edition has a stylesheet",
@@ -291,12 +292,12 @@ def _load_translators(root: Path, langs: tuple[str, ...], content: Content,
 
 
 def _enforce(root: Path, content: Content, translators: list[Translator],
-             langs: set[str]) -> None:
+             langs: set[str]) -> list[Translator]:
     """Run every translation rule `check` runs on the catalogs of the brochures to build:
     the entries that break one are withdrawn, and a brochure that prints one is withheld."""
-    for translator in translators:
-        if translator.lang in langs and translator.lang != SOURCE_LANGUAGE:
-            enforce_rules(root, translator, content)
+    return [enforce_rules(root, translator, content)
+            if translator.lang in langs and translator.lang != SOURCE_LANGUAGE else translator
+            for translator in translators]
 
 
 # --- Reproducible and incremental ----------------------------------------------------
@@ -642,24 +643,26 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
     where = f"{lang}/{topic_id}"
     draft = options.draft_for(lang)
     target = output_path(options.out, lang, topic_id, draft, options.editions)
-    translator.missing.clear()
-    translator.used.clear()
 
     budget = topic.page_budget if not options.editions else None  # budgets: standard
     try:
-        def remake(level: int = 0, notes: Notes | None = None, flows: bool = False) -> str:
+        def rendered(level: int = 0, notes: Notes | None = None,
+                     flows: bool = False) -> Rendered:
             return render_html(_worker["env"], topic, translator,
                                paper_for(project, lang, options), draft, _worker["created"],
                                project.online_url(lang, topic_id),
                                options.bilingual, notes=notes, fit=level, cover_flows=flows)
 
-        html = remake(notes=Notes((1,)))  # every string it may print, the notes' heading too
+        def remake(level: int, notes: Notes | None, flows: bool) -> str:
+            return rendered(level, notes, flows).html
+
+        full = rendered(notes=Notes((1,)))  # every string it may print, the notes' heading too
         try:
-            _release_check(topic, translator, options.threshold, draft)
+            _release_check(topic, translator, full, options.threshold, draft)
         except CatalogError as error:
             return BuildResult(topic_id, lang, None, error=error, refused=True,
-                               printed=frozenset(translator.used))
-        text = visible_text(html) + page_label(translator)
+                               printed=full.used)
+        text = visible_text(full.html) + page_label(translator)
         check_coverage(project.root, lang, text, translator.file or where)
         # Pages print double-sided: an even count, a multiple of 4 for a folded booklet.
         data, fitted = _worker["writer"].render_fitted(remake, where, budget,
@@ -683,13 +686,13 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
                                 "run `build --jobs 1 --debug` to see where", where)
         return BuildResult(topic_id, lang, None, error=failure)
     over = max(0, pages - budget) if budget else 0
-    return BuildResult(topic_id, lang, target, pages, english_units=len(translator.missing),
-                       percent=translator.percent, over_budget=over, fit=fitted.level,
-                       printed=frozenset(translator.used))
+    return BuildResult(topic_id, lang, target, pages, english_units=len(full.missing),
+                       percent=full.percent, over_budget=over, fit=fitted.level,
+                       printed=full.used)
 
 
-def _release_check(topic: Topic, translator: Translator, threshold: float,
-                   draft: bool) -> None:
+def _release_check(topic: Topic, translator: Translator, rendered: Rendered,
+                   threshold: float, draft: bool) -> None:
     """Withhold a brochure that would print an entry breaking a translation rule, a
     critical unit in English (even in a draft), or too little of its translation."""
     places = {(m.context, m.text): f"{m.file}:{m.line}" for m in topic.messages()}
@@ -699,21 +702,21 @@ def _release_check(topic: Topic, translator: Translator, threshold: float,
         return places.get((context, text), "templates/"), text
 
     if not draft:
-        rejected = translator.used & translator.rejected.keys()
+        rejected = rendered.used & translator.rejected.keys()
         if rejected:
             reasons = sorted(translator.rejected[key] for key in rejected)
             raise CatalogError(
                 f"not released: {len(rejected)} entries printed in {topic.id!r} break a "
                 f"translation rule (see `make_brochures.py check --lang {translator.lang}`): "
                 + "; ".join(reasons[:3]) + ("; ..." if len(reasons) > 3 else ""))
-        if translator.percent < threshold:
-            place, text = first(translator.missing)
+        if rendered.percent < threshold:
+            place, text = first(rendered.missing)
             raise CatalogError(
-                f"not released: {len(translator.missing)} units of {topic.id!r} are "
-                f"untranslated or fuzzy ({translator.percent:.0f}% translated, threshold "
+                f"not released: {len(rendered.missing)} units of {topic.id!r} are "
+                f"untranslated or fuzzy ({rendered.percent:.0f}% translated, threshold "
                 f"{threshold:g}%), first from {place}: {text[:60]!r}; translate them, or "
                 "preview with `build --draft`", translator.file)
-    critical = translator.missing & translator.critical
+    critical = rendered.missing & translator.critical
     if critical:
         place, text = first(critical)
         reasons = sorted(translator.rejected[k] for k in critical if k in translator.rejected)

@@ -13,7 +13,8 @@ import os
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Set
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polib
@@ -472,38 +473,80 @@ def compile_catalogs(root: Path) -> None:
 # --- Translations for rendering ------------------------------------------------------
 
 
-@dataclass
-class Translator:
-    """Look up translations by (context, msgid); remember which ones were missing.
+Key = tuple[str | None, str]  # (context, msgid)
 
-    Fuzzy and empty entries count as missing: they never reach a PDF. So do entries that
-    break a translation-safety rule (`rejected`, filled by brochurekit.gate); a brochure
-    that would print one is withheld.
+
+@dataclass(frozen=True)
+class Translator:
+    """A language's translations, looked up by (context, msgid); read-only.
+
+    Fuzzy and empty entries are not among its entries: they never reach a PDF. Nor are
+    entries that break a translation-safety rule (`rejected`, with why: brochurekit.gate);
+    a brochure that would print one is withheld. What one rendering looked up is kept by
+    a `Reading` of the translator, not by the translator: it is shared by every brochure
+    of its language, in this process and in the build's workers.
     """
 
     lang: str
     locale: Locale
-    entries: dict[tuple[str | None, str], str] = field(default_factory=dict)
+    entries: Mapping[Key, str] = field(default_factory=dict)
     file: str | None = None
-    rejected: dict[tuple[str | None, str], str] = field(default_factory=dict)
-    critical: frozenset[tuple[str | None, str]] = frozenset()
+    rejected: Mapping[Key, str] = field(default_factory=dict)
+    critical: frozenset[Key] = frozenset()
     reviews: tuple[Review, ...] = ()
-    digests: dict[tuple[str | None, str], str] = field(default_factory=dict)
-    template_keys: frozenset[tuple[str | None, str]] = frozenset()  # printed in every brochure
+    digests: Mapping[Key, str] = field(default_factory=dict)
+    template_keys: frozenset[Key] = frozenset()  # printed in every brochure
     ratio: float = 1.0  # its translations' usual length to the English (safety.typical_ratio)
-    missing: set[tuple[str | None, str]] = field(default_factory=set)
-    used: set[tuple[str | None, str]] = field(default_factory=set)
 
-    def review_status(self, keys: set[tuple[str | None, str]]) -> ReviewStatus | None:
+    def review_status(self, keys: set[Key]) -> ReviewStatus | None:
         """Say who reviewed the entries a brochure prints (its units and the templates')."""
         return review_status(self.reviews, self.digests, set(keys) | self.template_keys)
 
-    def lookup(self, context: str | None, message: str) -> str | None:
-        """Return the translation of `message` in `context`, or None (and remember it)."""
+    def translation(self, context: str | None, message: str) -> str | None:
+        """Return the translation of `message` in `context`, or None."""
         if self.lang == SOURCE_LANGUAGE:
             return message
+        return self.entries.get((context, message))
+
+    def pgettext(self, context: str | None, message: str) -> str:
+        """Return the translation of `message` in `context`, or the English text."""
+        found = self.translation(context, message)
+        return message if found is None else found
+
+    def gettext(self, message: str) -> str:
+        """Return the translation of a message that has no context."""
+        return self.pgettext(None, message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """Plural lookups are not used by the templates; refuse rather than guess."""
+        raise CatalogError("plural messages are not supported yet", self.file)
+
+    def withdrawn(self, reasons: Mapping[Key, str]) -> Translator:
+        """Return this translator without the entries in `reasons`, rejected for them."""
+        return replace(self, entries={key: text for key, text in self.entries.items()
+                                      if key not in reasons},
+                       rejected={**self.rejected, **reasons})
+
+    def reading(self) -> Reading:
+        """Start one rendering's lookups."""
+        return Reading(self)
+
+
+@dataclass
+class Reading:
+    """One rendering's lookups in a Translator: the units it printed and those it had no
+    translation for (shown in English)."""
+
+    translator: Translator
+    used: set[Key] = field(default_factory=set)
+    missing: set[Key] = field(default_factory=set)
+
+    def lookup(self, context: str | None, message: str) -> str | None:
+        """Return the translation of `message` in `context`, or None; remember both."""
+        if self.translator.lang == SOURCE_LANGUAGE:
+            return message
+        found = self.translator.translation(context, message)
         self.used.add((context, message))
-        found = self.entries.get((context, message))
         if found is None:
             self.missing.add((context, message))
         return found
@@ -515,18 +558,13 @@ class Translator:
 
     @property
     def percent(self) -> float:
-        """Return the share of the units looked up so far that have a translation."""
-        if not self.used:
-            return 100.0
-        return 100.0 * (len(self.used) - len(self.missing)) / len(self.used)
+        """Return the share of the units looked up that have a translation."""
+        return translated_percent(self.used, self.missing)
 
-    def gettext(self, message: str) -> str:
-        """Return the translation of a message that has no context."""
-        return self.pgettext(None, message)
 
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        """Plural lookups are not used by the templates; refuse rather than guess."""
-        raise CatalogError("plural messages are not supported yet", self.file)
+def translated_percent(used: Set[Key], missing: Set[Key]) -> float:
+    """Return the share of the units a brochure prints that are translated, in percent."""
+    return 100.0 * (len(used) - len(missing)) / len(used) if used else 100.0
 
 
 def load_translator(root: Path, lang: str) -> Translator:

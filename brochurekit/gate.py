@@ -253,16 +253,13 @@ def load_translator(root: Path, lang: str, content: Content | None = None,
         lang, locale, entries, display, critical=critical_keys(content),
         reviews=load_reviews(root, lang), digests=digests, ratio=ratio,
         template_keys=frozenset({(m.context, m.id) for m in messages} - content.keys))
-    if enforce:
-        enforce_rules(root, translator, content)
-    return translator
+    return enforce_rules(root, translator, content) if enforce else translator
 
 
-def enforce_rules(root: Path, translator: Translator, content: Content) -> CatalogCheck:
-    """Run every rule on a translator's catalog; withdraw the entries that break one."""
+def enforce_rules(root: Path, translator: Translator, content: Content) -> Translator:
+    """Run every rule on a translator's catalog; return it without the entries that break
+    one, each rejected with the first rule it breaks."""
     validated = validate_catalog(root, translator.lang, content, tuple(languages(root)[1:]))
-    for key, finding in validated.errors.items():
-        translator.entries.pop(key, None)
-        translator.rejected[key] = f"{finding.file}:{finding.line}: [{finding.rule}] " \
-                                   f"{finding.message}"
-    return validated
+    return translator.withdrawn({
+        key: f"{finding.file}:{finding.line}: [{finding.rule}] {finding.message}"
+        for key, finding in validated.errors.items()})

@@ -119,10 +119,10 @@ class Preview:
         with self.lock:
             translator = load_translator(self.root, lang)
             env = make_environment(self.root / "templates")
-            html = render_html(env, topic, translator, "letter", draft=True)
-            withdrawn = sorted(translator.rejected[key] for key in translator.used
-                               if key in translator.rejected)
-        return html, withdrawn
+            rendered = render_html(env, topic, translator, "letter", draft=True)
+        withdrawn = sorted(translator.rejected[key] for key in rendered.used
+                           if key in translator.rejected)
+        return rendered.html, withdrawn
 
 
 LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")

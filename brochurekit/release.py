@@ -241,7 +241,7 @@ def write_web_pages(root: Path, content: Content, translators: dict[str, Transla
     written = []
     for lang, topic_id in pairs:
         html = render_html(env, content.topic(topic_id), translators[lang], "letter",
-                           created=created, web_css=css)
+                           created=created, web_css=css).html
         target = folder / lang / f"{topic_id}.html"
         write_atomically(target, html.encode("utf-8"))
         written.append(target)
@@ -390,10 +390,9 @@ def _entry(content: Content, translator: Translator, topic_id: str, path: Path,
     """Describe one released brochure for the manifest."""
     topic = content.topic(topic_id)
     lang = translator.lang
-    translator.missing.clear()
-    translator.used.clear()
+    reading = translator.reading()  # the share of its units translated
     for message in topic.messages():
-        translate(translator, message)
+        translate(reading, message)
     language = Language.from_locale(lang, translator.locale)
     return {
         "topic": topic_id,
@@ -407,7 +406,7 @@ def _entry(content: Content, translator: Translator, topic_id: str, path: Path,
         "web_page_sha256": sha256_file(web_page),
         "bytes": path.stat().st_size,
         "pages": pages or _pages(path),
-        "completeness": round(translator.percent, 1),
+        "completeness": round(reading.percent, 1),
         "last_reviewed": topic.review.last_reviewed.isoformat(),
         "next_review_due": topic.review.next_review_due.isoformat(),
         "reviewed_dates": {

@@ -19,7 +19,7 @@ from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from .catalogs import Translator
+from .catalogs import Reading, Translator, translated_percent
 from .content import TIMELINE_MARKS, Message, Source, Topic
 from .errors import CatalogError
 
@@ -116,12 +116,27 @@ class Voice:
         return ""
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A brochure's HTML and the catalog entries it looked up: those it prints, and those
+    it had no translation for (shown in English, marked)."""
+
+    html: str
+    used: frozenset[tuple[str | None, str]] = frozenset()
+    missing: frozenset[tuple[str | None, str]] = frozenset()
+
+    @property
+    def percent(self) -> float:
+        """Return the share of the units it prints that are translated."""
+        return translated_percent(self.used, self.missing)
+
+
 def render_html(env: Environment, topic: Topic, translator: Translator, paper: str,
                 draft: bool = False, created: dt.datetime | None = None,
                 online: str | None = None, bilingual: bool = False,
                 web_css: str | None = None, notes: Notes | None = None,
-                fit: int = 0, cover_flows: bool = False) -> str:
-    """Render one brochure's HTML in the translator's language.
+                fit: int = 0, cover_flows: bool = False) -> Rendered:
+    """Render one brochure's HTML in the translator's language, with what it looked up.
 
     A unit with no translation is shown in English, marked as such, never silently:
     the build decides whether such a brochure may be released (see build.py).
@@ -134,11 +149,12 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
     """
     language = Language.from_locale(translator.lang, translator.locale)
     voice = Voice()
+    reading = translator.reading()
 
     def text(context: str | None, message: str) -> Markup:
         if voice.english:
             return escape(message)
-        found = translator.lookup(context, message)
+        found = reading.lookup(context, message)
         if found is not None:
             return keep_together(found, language.direction == "rtl", language.keep_words)
         return Markup('<span class="untranslated" lang="en" dir="ltr">%s</span>') % message
@@ -163,13 +179,13 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
                            else translator.locale)
 
     template = env.get_template("brochure.html.j2")
-    return template.render(
+    html = template.render(
         overdue=topic.review.overdue(created and created.date()),
         topic=topic,
         language=language,
         sources=brochure_sources(topic),
         t=lambda message: text(message.context, message.text),
-        plain=lambda message: message.text if voice.english else translate(translator, message),
+        plain=lambda message: message.text if voice.english else translate(reading, message),
         marks=TIMELINE_MARKS,
         review=translator.review_status({(m.context, m.text) for m in topic.messages()}),
         isolate=lambda name: Markup("<bdi>%s</bdi>") % name,
@@ -182,13 +198,14 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
         speak=voice.speak,
         english_date=lambda day: format_date(day, format="long", locale="en"),
         latin=isolate_english,
-        page_css=Markup(web_css) if web_css else page_css(translator, language, paper, draft),
+        page_css=Markup(web_css) if web_css else page_css(reading, language, paper, draft),
         web=web_css is not None,
         online=online,
         qr=qr_code(online) if online else None,
         created=(created or dt.datetime.combine(topic.review.last_reviewed, dt.time(),
                                                 dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
+    return Rendered(html, frozenset(reading.used), frozenset(reading.missing))
 
 
 def qr_code(url: str) -> str:
@@ -288,7 +305,7 @@ def isolate_english(text: str) -> Markup:
     return Markup('<bdi lang="en" dir="ltr">%s</bdi>') % text
 
 
-def translate(translator: Translator, message: Message) -> str:
+def translate(translator: Translator | Reading, message: Message) -> str:
     """Return a content unit in the translator's language."""
     return translator.pgettext(message.context, message.text)
 
@@ -302,18 +319,18 @@ def brochure_sources(topic: Topic) -> tuple[Source, ...]:
     return tuple(by_id.values())
 
 
-def page_css(translator: Translator, language: Language, paper: str,
+def page_css(reading: Reading, language: Language, paper: str,
              draft: bool = False) -> Markup:
     """Return what the page furniture of styles/page.css takes from the brochure: the
     paper, the localized "page X of Y" folio (`--folio`) and, on a draft, the DRAFT mark
     (`--draft-mark`)."""
-    label = page_label(translator)
+    label = page_label(reading)
     style = COUNTER_STYLES.get(language.numbering, "decimal")
     parts = PLACEHOLDER.split(label)
     if sorted(parts[1::2]) != ["page", "pages"]:
         raise CatalogError(
             f"the translation of 'Page %(page)s of %(pages)s' must keep %(page)s and "
-            f"%(pages)s once each, got {label!r}", translator.file)
+            f"%(pages)s once each, got {label!r}", reading.translator.file)
     content = " ".join(
         f"counter({part}, {style})" if i % 2 else css_string(part)
         for i, part in enumerate(parts) if i % 2 or part
@@ -326,7 +343,7 @@ def page_css(translator: Translator, language: Language, paper: str,
     )
 
 
-def page_label(translator: Translator) -> str:
+def page_label(translator: Translator | Reading) -> str:
     """Return the translated "Page %(page)s of %(pages)s" pattern."""
     # Translators: page footer. Keep %(page)s and %(pages)s: they become the page numbers.
     return translator.pgettext("page footer", "Page %(page)s of %(pages)s")

@@ -177,10 +177,10 @@ def laid_out(request, translators):
     translator = translators[lang]
     if draft:  # every other unit untranslated: the draft shows them highlighted
         kept = dict(list(translator.entries.items())[::2])
-        translator = replace(translator, entries=kept, missing=set(), used=set())
+        translator = replace(translator, entries=kept)
     html = render_html(make_environment(ROOT / "templates"),
                        CONTENT.topic("treating-advanced-cancer"), translator,
-                       "a5" if "booklet" in editions else "letter", draft=draft)
+                       "a5" if "booklet" in editions else "letter", draft=draft).html
     document = PdfWriter(ROOT, editions).layout(html)
     runs = [run for page in document.pages for run in drawn_text(page._page_box)]
     return request.param, runs
@@ -331,7 +331,7 @@ def printed_text(built, translators, lang: str, topic: str) -> str:
         return render_html(make_environment(ROOT / "templates"), CONTENT.topic(topic),
                            translators[lang], paper_for(project, lang, built_with), False,
                            build_timestamp(ROOT), project.online_url(lang, topic),
-                           notes=notes, fit=level, cover_flows=flows)
+                           notes=notes, fit=level, cover_flows=flows).html
 
     # Fitted as the build fits it: the same notes and spacing, so the same text.
     document = fit(remake, PdfWriter(ROOT).layout, CONTENT.topic(topic).page_budget).document

@@ -158,7 +158,8 @@ def test_hostile_translations_print_as_text_and_reach_nothing(project, tmp_path,
     out = tmp_path / "out"
     options = BuildOptions(out=out, languages=("es",), topics=("treating-anal-cancer",))
     with monkeypatch.context() as patched:
-        patched.setattr("brochurekit.build.enforce_rules", lambda *args: None)
+        patched.setattr("brochurekit.build.enforce_rules",
+                        lambda root, translator, content: translator)
         (result,) = build(project, options)
     assert result.error is None, result.error
     assert "refused to fetch" not in caplog.text

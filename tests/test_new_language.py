@@ -50,7 +50,8 @@ def test_a_new_language_builds_with_no_code_change(project, tmp_path, caplog, mo
     # With the gate off, everything else about a new language works with no code change.
     # (--force: the build records why it withheld each brochure, and says so again while
     # nothing it prints has changed; switching the gate off here changes no input.)
-    monkeypatch.setattr("brochurekit.build.enforce_rules", lambda *args: None)
+    monkeypatch.setattr("brochurekit.build.enforce_rules",
+                        lambda root, translator, content: translator)
     assert run(project, "build", "--lang", "it", "--out", str(out), "--force") == EXIT_OK
     reader = PdfReader(out / "it" / "treating-anal-cancer.pdf")
     assert reader.trailer["/Root"]["/Lang"] == "it"
@@ -75,7 +76,8 @@ def test_a_language_babel_resolves_to_another_locale_keeps_its_own_code(project,
 
 def test_a_script_with_no_font_is_named_then_built_once_a_font_is_added(
         project, tmp_path, caplog, monkeypatch):
-    monkeypatch.setattr("brochurekit.build.enforce_rules", lambda *args: None)  # stand-in text
+    monkeypatch.setattr("brochurekit.build.enforce_rules",
+                        lambda root, translator, content: translator)  # stand-in text
     assert run(project, "init-language", "am") == EXIT_OK
     assert "cannot draw: ማ (U+121B)" in caplog.text  # warned at once, from the autonym
     translate_all(project, "am", "ሰላም")

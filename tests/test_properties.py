@@ -123,14 +123,16 @@ def test_valid_content_round_trips_through_extract_translate_build(sandbox, data
     # The stand-in translation is English text, which the gate rightly withdraws
     # (tests/test_translation_safety.py): here it is off, to test the round trip itself.
     translator = gate.load_translator(sandbox, "es", enforce=False)
-    html = render_html(make_environment(sandbox / "templates"), content_topic, translator,
-                       "letter")
-    assert not translator.missing
+    rendered = render_html(make_environment(sandbox / "templates"), content_topic, translator,
+                           "letter")
+    assert not rendered.missing
+    html = rendered.html
     shown = re.sub(r'</?span(?: class="nw")?>', "", html)  # numbers kept on one line
     for message in content_topic.messages():
         assert str(escape(translate(translator, message))) in shown
 
-    with mock.patch("brochurekit.build.enforce_rules"):
+    with mock.patch("brochurekit.build.enforce_rules", lambda root, translator, content:
+                    translator):
         (result,) = build(sandbox, BuildOptions(out=sandbox / "dist", languages=("es",)))
     assert result.error is None, result.error
     assert result.pages >= 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 from babel import Locale
@@ -14,30 +15,31 @@ from conftest import CONTENT, ROOT
 
 ENV = make_environment(ROOT / "templates")
 TOPIC = CONTENT.topic("stage-4-anal-cancer")
+FOOTER = ("page footer", "Page %(page)s of %(pages)s")
 PAYLOAD = '<img src="file:///etc/passwd"><script>alert(1)</script>" onload="x'
 
 
 def hostile_translator() -> Translator:
     """A Spanish catalog whose every entry tries to inject markup."""
     real = load_translator(ROOT, "es")
-    return Translator("es", real.locale, {key: PAYLOAD for key in real.entries}, real.file)
+    entries = {key: PAYLOAD for key in real.entries}
+    entries[FOOTER] = "%(page)s %(pages)s"
+    return Translator("es", real.locale, entries, real.file)
 
 
 def test_language_and_direction_are_set():
-    html = render_html(ENV, TOPIC, load_translator(ROOT, "ar"), "letter")
+    html = render_html(ENV, TOPIC, load_translator(ROOT, "ar"), "letter").html
     assert '<html lang="ar" dir="rtl" data-script="Arab" data-paper="letter">' in html
     # The folio in the brochure's words and digits, for styles/page.css to place (mirrored
     # on the outside corners: tests/test_design.py measures that on the PDFs).
     assert '--folio: "\\635 \\641 ' in html and "counter(pages, decimal)" in html  # "صفحة"
-    html = render_html(ENV, TOPIC, load_translator(ROOT, "zh_Hans"), "a4")
+    html = render_html(ENV, TOPIC, load_translator(ROOT, "zh_Hans"), "a4").html
     assert '<html lang="zh-Hans" dir="ltr" data-script="Hans" data-paper="a4">' in html
     assert "size: A4" in html
 
 
 def test_translations_are_text_never_markup():
-    translator = hostile_translator()
-    translator.entries[("page footer", "Page %(page)s of %(pages)s")] = "%(page)s %(pages)s"
-    html = render_html(ENV, TOPIC, translator, "letter")
+    html = render_html(ENV, TOPIC, hostile_translator(), "letter").html
     assert "<script" not in html and "<img" not in html and 'onload="x' not in html
     assert "&lt;script&gt;" in html  # shown as text, in content and template strings alike
     assert html.count("&lt;img") > 50
@@ -47,8 +49,8 @@ def test_right_to_left_translations_isolate_latin_terms_and_stay_text():
     real = load_translator(ROOT, "ar")
     hostile = Translator("ar", real.locale, {key: f"{PAYLOAD} دواء 5-FU و I-131 <b>x</b>"
                                             for key in real.entries}, real.file)
-    hostile.entries[("page footer", "Page %(page)s of %(pages)s")] = "%(page)s %(pages)s"
-    html = render_html(ENV, TOPIC, hostile, "a4")
+    hostile = replace(hostile, entries={**hostile.entries, FOOTER: "%(page)s %(pages)s"})
+    html = render_html(ENV, TOPIC, hostile, "a4").html
     assert "<script" not in html and "<b>" not in html and "&lt;script&gt;" in html
     # Without isolation, bidi shows "5-FU" inside Arabic as "FU-5".
     assert html.count('<bdi dir="ltr">5-FU</bdi>') > 50
@@ -56,17 +58,17 @@ def test_right_to_left_translations_isolate_latin_terms_and_stay_text():
 
 
 def test_page_footer_translation_cannot_escape_its_css_string():
-    translator = load_translator(ROOT, "fr")
-    key = ("page footer", "Page %(page)s of %(pages)s")
-    translator.entries[key] = '%(page)s"} @page { size: 1mm } </style><script>x</script>%(pages)s'
-    html = render_html(ENV, TOPIC, translator, "letter")
+    real = load_translator(ROOT, "fr")
+    footer = '%(page)s"} @page { size: 1mm } </style><script>x</script>%(pages)s'
+    translator = replace(real, entries={**real.entries, FOOTER: footer})
+    html = render_html(ENV, TOPIC, translator, "letter").html
     assert "</style><script>" not in html and "size: 1mm" not in html
     assert html.count("</style>") == 1
 
 
 def test_page_footer_translation_must_keep_placeholders():
-    translator = load_translator(ROOT, "fr")
-    translator.entries[("page footer", "Page %(page)s of %(pages)s")] = "Page %(page)s"
+    real = load_translator(ROOT, "fr")
+    translator = replace(real, entries={**real.entries, FOOTER: "Page %(page)s"})
     with pytest.raises(CatalogError, match="must keep"):
         render_html(ENV, TOPIC, translator, "letter")
 
@@ -79,8 +81,9 @@ def test_css_string_escapes_everything_but_letters_and_digits():
 
 def test_english_needs_no_catalog():
     english = Translator("en", Locale.parse("en"))
-    html = render_html(ENV, TOPIC, english, "letter")
-    assert "Treatment for stage 4 anal cancer" in html and not english.missing
+    rendered = render_html(ENV, TOPIC, english, "letter")
+    assert "Treatment for stage 4 anal cancer" in rendered.html and not rendered.missing
+    assert rendered.percent == 100
 
 
 @pytest.mark.parametrize(("text", "rtl", "kept"), [
@@ -106,9 +109,10 @@ def test_numbers_stay_on_the_line_of_their_word(text, rtl, kept):
 
 def test_a_literal_percent_in_a_translation_prints_as_written():
     real = load_translator(ROOT, "fr")
-    translator = Translator("fr", real.locale, dict(real.entries), real.file)
-    translator.entries[(None, "Patient information")] = "100 % sûr {% include x %} 50 % des"
-    translator.entries[(None, "Last reviewed: %(date)s")] = "Revu à 100 % le %(date)s"
-    html = re.sub(r'</?span(?: class="nw")?>', "", render_html(ENV, TOPIC, translator, "letter"))
+    translator = Translator("fr", real.locale, {
+        **real.entries, (None, "Patient information"): "100 % sûr {% include x %} 50 % des",
+        (None, "Last reviewed: %(date)s"): "Revu à 100 % le %(date)s"}, real.file)
+    html = re.sub(r'</?span(?: class="nw")?>', "",
+                  render_html(ENV, TOPIC, translator, "letter").html)
     assert "100 % sûr {% include x %} 50 % des" in html
     assert re.search(r"Revu à 100 % le \d", html)

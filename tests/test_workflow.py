@@ -104,7 +104,9 @@ def test_update_keeps_a_changed_translation_as_fuzzy_with_previous_text(project)
     # The fuzzy entry no longer reaches a brochure.
     translator = catalogs.load_translator(project, "fr")
     assert translator.pgettext(context, entry.id) == entry.id
-    assert translator.missing == {(context, entry.id)}
+    reading = translator.reading()
+    assert reading.pgettext(context, entry.id) == entry.id
+    assert reading.missing == {(context, entry.id)} and reading.percent == 0
 
 
 def test_template_syntax_error_fails_extraction(project):
