@@ -45,6 +45,7 @@ from .render import (
     render_html,
 )
 from .review import review_path
+from .sites import Site
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ class BuildOptions:
     force: bool = False  # rebuild even when nothing changed
     pairs: tuple[tuple[str, str], ...] = ()  # only these (language, topic), if given
     editions: tuple[str, ...] = ()  # names in editions.EDITIONS; none: the standard one
+    site: Site | None = None  # a clinic's brochures (sites/<id>.yaml); None: the neutral ones
     in_progress: tuple[str, ...] = ()  # languages built as drafts (from pyproject.toml)
 
     def draft_for(self, lang: str) -> bool:
@@ -136,8 +138,18 @@ def output_path(out: Path, lang: str, topic_id: str, draft: bool = False,
 
 
 def paper_for(project: Project, lang: str, options: BuildOptions) -> str:
-    """Return the paper a language is printed on in this build."""
-    return project.paper_for(lang, options.paper, options.booklet)
+    """Return the paper a language is printed on in this build: the option, else the
+    site's, else the language's."""
+    return project.paper_for(lang, options.paper or (options.site and options.site.paper),
+                             options.booklet)
+
+
+def online_url(project: Project, options: BuildOptions, lang: str, topic_id: str) -> str | None:
+    """Return where a brochure's web edition is published: the site's copy when the site
+    has a base URL, else the project's, if any."""
+    if options.site is not None and options.site.base_url:
+        return options.site.online_url(lang, topic_id)
+    return project.online_url(lang, topic_id)
 
 
 def print_profile(project: Project, options: BuildOptions) -> Path | None:
@@ -361,6 +373,11 @@ class Inputs:
             digest.update(f"{name}\0".encode() + path.read_bytes())
         if profile:
             digest.update(b"print profile\0" + profile.read_bytes())
+        if options.site:  # its file, and the logo it prints
+            site = options.site
+            for path in (site.file, site.logo):
+                if path:
+                    digest.update(f"{path}\0".encode() + (root / path).read_bytes())
         # The rules judge an entry's language among the project's languages.
         digest.update(f"{tool_versions()}|{options.threshold}|{options.editions}|"
                       f"{created}|{','.join(languages(root))}".encode())
@@ -394,7 +411,7 @@ class Inputs:
         if topic.id not in self._topics:
             self._topics[topic.id] = hashlib.sha256((self.root / topic.file).read_bytes()
                                                     ).hexdigest()
-        online = self.project.online_url(translator.lang, topic.id)
+        online = online_url(self.project, self.options, translator.lang, topic.id)
         return hashlib.sha256(f"{self.shared}|{self.languages[translator.lang]}|"
                               f"{self._topics[topic.id]}|{online}".encode()).hexdigest()
 
@@ -650,8 +667,9 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
                      flows: bool = False) -> Rendered:
             return render_html(_worker["env"], topic, translator,
                                paper_for(project, lang, options), draft, _worker["created"],
-                               project.online_url(lang, topic_id),
-                               options.bilingual, notes=notes, fit=level, cover_flows=flows)
+                               online_url(project, options, lang, topic_id),
+                               options.bilingual, notes=notes, fit=level, cover_flows=flows,
+                               site=options.site)
 
         def remake(level: int, notes: Notes | None, flows: bool) -> str:
             return rendered(level, notes, flows).html

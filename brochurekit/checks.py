@@ -20,10 +20,12 @@ from .build import BuildState
 from .catalogs import catalog_path, languages, read_catalog, template_path
 from .content import Content, Topic
 from .content import Message as Unit
-from .errors import CatalogError, ErrorList
+from .errors import CatalogError, ContentError, ErrorList
 from .gate import CatalogCheck, Finding, critical_keys, validate_catalog
 from .originality import DEFAULT_WORDS, SourcePage, shared_passages
 from .project import load_project
+from .render import PAPER_SIZES
+from .sites import SITES, SUPPORT_CONTEXT, load_sites
 
 READING_GRADE = 8.0  # plain language: school grade 8 or below
 SOURCE_MAX_AGE_YEARS = 5
@@ -104,6 +106,7 @@ def check(root: Path, content: Content, threshold: float, today: dt.date,
     template = read_catalog(template_path(root), root)
     units = _units_by_topic(content, template)
     every = tuple(languages(root)[1:])
+    read: dict[str, Catalog] = {}
     for lang in langs or every:
         if lang not in every:
             raise CatalogError(f"no catalog for {lang!r} (languages: {', '.join(every)})")
@@ -115,7 +118,7 @@ def check(root: Path, content: Content, threshold: float, today: dt.date,
                 report.findings.append(Finding("error", "catalog", each.file or display,
                                                each.line, each.message))
             continue
-        catalog = validated.catalog
+        catalog = read[lang] = validated.catalog
         report.obsolete[lang] = len(catalog.obsolete)
         for topic_id, keys in units.items():
             stats = _stats(lang, topic_id, keys, catalog)
@@ -128,11 +131,37 @@ def check(root: Path, content: Content, threshold: float, today: dt.date,
         report.totals.append(_stats(lang, ALL_UNITS, set().union(*units.values()), catalog))
         report.findings.extend(_critical_gaps(validated, content))
         report.findings.extend(validated.findings)
+    report.findings.extend(check_sites(root, read))
     unfinished = load_project(root).in_progress
     report.findings = [replace(f, level=IN_PROGRESS) if f.level == "error" and any(
         f.file.startswith(f"locales/{lang}/") for lang in unfinished) else f
         for f in report.findings]
     return report
+
+
+def check_sites(root: Path, catalogs: dict[str, Catalog]) -> list[Finding]:
+    """Check every clinic site (sites/*.yaml): the file itself (numbers, logo, colour,
+    languages), then that each language it offers translates its support services."""
+    try:
+        sites = load_sites(root, tuple(languages(root)), tuple(PAPER_SIZES))
+    except ContentError as error:
+        return [Finding("error", "site", each.file or SITES.as_posix(), each.line, each.message)
+                for each in (error.errors if isinstance(error, ErrorList) else [error])]
+    findings = []
+    for site in sites.values():
+        for lang in site.languages:
+            catalog = catalogs.get(lang)
+            if catalog is None:  # English, or a language not checked this time
+                continue
+            for message in site.messages():
+                entry = catalog.get(message.text, context=message.context)
+                if entry is None or not entry.string or entry.fuzzy:
+                    findings.append(Finding(
+                        "error", "site", site.file, message.line,
+                        f"{lang} offers this site but does not translate its support "
+                        f"service {message.text[:50]!r}: run extract and update, then "
+                        f"translate it; until then its brochures in {lang} are withheld"))
+    return findings
 
 
 def _critical_gaps(validated: CatalogCheck, content: Content) -> list[Finding]:
@@ -152,7 +181,8 @@ def _units_by_topic(content: Content, template: Catalog) -> dict[str, set]:
     """Return the catalog keys each topic prints; template strings form their own row."""
     units = {topic.id: {(m.context, m.text) for m in topic.messages()} for topic in content.topics}
     content_keys = set().union(*units.values())
-    units[TEMPLATES] = {(m.context, m.id) for m in template if m.id} - content_keys
+    units[TEMPLATES] = {(m.context, m.id) for m in template
+                        if m.id and m.context != SUPPORT_CONTEXT} - content_keys
     return units
 
 

@@ -12,13 +12,15 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from . import catalogs, fonts, originality
 from .build import BuildOptions, build
-from .content import load_content
+from .content import SLUG, load_content
 from .editions import COMBINATIONS, EDITIONS, STANDARD, check, joined
 from .errors import BrochureError
+from .files import write_atomically
 from .render import PAPER_SIZES
 
 log = logging.getLogger("brochurekit")
@@ -179,12 +181,53 @@ def _build(args: argparse.Namespace) -> int:
     editions = [options.edition(spec) for spec in specs] or [options]
     for each in editions:  # all checked before any is built
         check(each.editions)
+    if args.site:  # each site's brochures in <out>/<site>/, in the site's languages
+        editions = [each for options in editions for each in _for_sites(args, options)]
     failed = False
     for each in editions:
         if len(editions) > 1:
-            log.info("edition: %s", joined(each.editions))
+            log.info("%s: %s", each.site.id if each.site else "edition",
+                     joined(each.editions))
         failed |= any(r.error for r in build(args.root, each))
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _for_sites(args: argparse.Namespace, options: BuildOptions) -> list[BuildOptions]:
+    """Return the options for each site named with --site: its folder, its languages
+    (those of --lang among them), its paper unless --paper says."""
+    from .sites import load_sites
+
+    known = load_sites(args.root, tuple(catalogs.languages(args.root)), tuple(PAPER_SIZES))
+    chosen = []
+    for site_id in dict.fromkeys(args.site):
+        if site_id not in known:
+            raise BrochureError(f"unknown site {site_id!r} (sites: "
+                                f"{', '.join(known) or 'none yet; see init-site'})")
+        site = known[site_id]
+        langs = tuple(lang for lang in site.languages
+                      if not options.languages or lang in options.languages)
+        if not langs:
+            raise BrochureError(f"site {site_id!r} offers none of the languages asked for "
+                                f"(it offers {', '.join(site.languages)})", site.file)
+        chosen.append(replace(options, out=options.out / site.id, site=site, languages=langs))
+    return chosen
+
+
+def _init_site(args: argparse.Namespace) -> int:
+    """Start a clinic's site profile, sites/<id>.yaml, from a commented template."""
+    from .sites import SITES, starter
+
+    if not SLUG.match(args.site):
+        raise BrochureError(f"{args.site!r}: a site id is lowercase letters, digits and "
+                            "single hyphens, such as riverside-clinic")
+    target = args.root / SITES / f"{args.site}.yaml"
+    if target.exists():
+        raise BrochureError("already exists; edit it, or choose another id",
+                            target.relative_to(args.root).as_posix())
+    write_atomically(target, starter(args.site).encode("utf-8"))
+    log.info("created %s: fill it in, then `make_brochures.py check` and "
+             "`make_brochures.py build --site %s`", target.relative_to(args.root), args.site)
+    return EXIT_OK
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -217,6 +260,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "update": _update,
     "compile": _compile,
     "init-language": _init_language,
+    "init-site": _init_site,
     "check": _check,
     "review": _review,
     "build": _build,
@@ -276,6 +320,9 @@ def make_parser() -> argparse.ArgumentParser:
                              help="address to listen on (others on the network can see it "
                                   "if you change this)")
             sub.add_argument("--port", type=int, default=8000, help="port to listen on")
+        if name == "init-site":
+            sub.add_argument("site", help="the site's id, used in file and folder names: "
+                                          "lowercase letters, digits and hyphens")
         if name == "init-language":
             sub.add_argument("language", help="a locale code such as pt_BR, de or zh_Hant")
         if name == "review":
@@ -307,6 +354,9 @@ def make_parser() -> argparse.ArgumentParser:
         if name == "build":
             sub.add_argument("--out", type=Path, default=Path("dist"),
                              help="output folder; PDFs go to OUT/<lang>/<topic>.pdf")
+            sub.add_argument("--site", action="append", metavar="ID",
+                             help="build a clinic's brochures (sites/ID.yaml) in its "
+                                  "languages, into OUT/ID/<lang>/<topic>.pdf (repeatable)")
             sub.add_argument("--paper", choices=sorted(PAPER_SIZES), default=None,
                              help="paper size (default: each language's, from "
                                   "[tool.brochurekit.paper] in pyproject.toml)")

@@ -43,6 +43,8 @@ COMMENTS = {
                   "the drawing: say what the figure shows, in full sentences.",
     "figure-label": "Short label inside a figure (column, row, box or legend): keep it short, "
                     "it sits in a narrow box.",
+    "support": "What a support service does, in one line, beside its name and phone number "
+               "on a clinic's back page (sites/*.yaml).",
 }
 # Units a patient must never miss: warning signs, doses and schedules, the numbers to call,
 # the disclaimer. They print only when translated in full, even in a draft.
@@ -311,7 +313,7 @@ def compose(stream: IO[str] | str, file: str) -> Node:
     return node
 
 
-class _Reader:
+class Reader:
     """Typed access to YAML nodes, raising ContentError with file, line and path."""
 
     def __init__(self, file: str):
@@ -423,7 +425,7 @@ def _describe(node: Node) -> str:
 
 def parse_shared(stream: IO[str] | str, file: str) -> Shared:
     """Parse the shared file: sources, references and blocks."""
-    read = _Reader(file)
+    read = Reader(file)
     root = read.mapping(compose(stream, file), "shared file", ("sources", "references", "blocks"))
     sources = {
         key: _source(read, key, node)
@@ -442,12 +444,12 @@ def parse_shared(stream: IO[str] | str, file: str) -> Shared:
     return Shared(file, sources, references, blocks)
 
 
-def _by_id(read: _Reader, node: Node, where: str) -> dict[str, Node]:
+def _by_id(read: Reader, node: Node, where: str) -> dict[str, Node]:
     """Return a mapping of slug ids to nodes."""
     return read.keyed(node, where, read.slug, "id")
 
 
-def _source(read: _Reader, key: str, node: Node) -> Source:
+def _source(read: Reader, key: str, node: Node) -> Source:
     where = f"sources.{key}"
     m = read.mapping(node, where, ("publisher", "title"), ("revised", "reviewed_by", "copyright"))
     return Source(
@@ -464,7 +466,7 @@ def _source(read: _Reader, key: str, node: Node) -> Source:
 _REFERENCE_TEXT = ("container", "publisher", "volume", "pages", "doi", "url")
 
 
-def _reference(read: _Reader, key: str, node: Node) -> Reference:
+def _reference(read: Reader, key: str, node: Node) -> Reference:
     where = f"references.{key}"
     m = read.mapping(
         node, where, ("authors", "title", "year"), ("editors", "accessed", *_REFERENCE_TEXT)
@@ -485,7 +487,7 @@ def _reference(read: _Reader, key: str, node: Node) -> Reference:
     )
 
 
-def _shared_block(read: _Reader, key: str, node: Node, sources: dict[str, Source]) -> Section:
+def _shared_block(read: Reader, key: str, node: Node, sources: dict[str, Source]) -> Section:
     where = f"blocks.{key}"
     m = read.mapping(node, where, ("heading", "content"), ("sources", "critical"))
     source_ids = read.texts(m["sources"], f"{where}.sources") if "sources" in m else ()
@@ -498,7 +500,7 @@ def _shared_block(read: _Reader, key: str, node: Node, sources: dict[str, Source
 
 
 def _section_body(
-    read: _Reader, key: str, m: dict[str, Node], where: str, context: str,
+    read: Reader, key: str, m: dict[str, Node], where: str, context: str,
     sources: tuple[Source, ...] = (), shared: bool = False,
 ) -> Section:
     read.critical = "critical" in m and read.flag(m["critical"], f"{where}.critical")
@@ -515,7 +517,7 @@ def _section_body(
     return Section(key, heading, blocks, sources, shared)
 
 
-def _block(read: _Reader, node: Node, where: str, context: str) -> Block:
+def _block(read: Reader, node: Node, where: str, context: str) -> Block:
     m = read.mapping(node, where, (), BLOCK_KINDS)
     if len(m) != 1:
         raise read.fail(node, where, f"a block has exactly one of: {', '.join(BLOCK_KINDS)}")
@@ -537,7 +539,7 @@ def _block(read: _Reader, node: Node, where: str, context: str) -> Block:
     return Block(kind, items)
 
 
-def _messages(read: _Reader, node: Node, where: str, context: str, kind: str,
+def _messages(read: Reader, node: Node, where: str, context: str, kind: str,
               count: tuple[int, int] | None = None, numbers: bool = False,
               ) -> tuple[Message, ...]:
     """Return a list of units, at least one (or as many as `count` allows); with `numbers`,
@@ -565,7 +567,7 @@ _FIGURE_KEYS = {"timeline": ("columns", "rows", "legend", "scale"), "flow": ("co
                 "cards": ("cards",)}
 
 
-def _figure(read: _Reader, node: Node, where: str, context: str) -> Figure:
+def _figure(read: Reader, node: Node, where: str, context: str) -> Figure:
     """Parse a figure: its type, caption, text alternative and the data it is drawn from."""
     head = read.mapping(node, where, ("type",), ("caption", "alt", "columns", "rows", "legend",
                                                  "scale", "cards"))
@@ -600,13 +602,13 @@ def _figure(read: _Reader, node: Node, where: str, context: str) -> Figure:
     return Figure(kind, caption, alt, columns, rows, legend, scale)
 
 
-def _card(read: _Reader, node: Node, where: str, context: str) -> FigureRow:
+def _card(read: Reader, node: Node, where: str, context: str) -> FigureRow:
     m = read.mapping(node, where, ("title", "text"))
     return FigureRow(_message(read, m["title"], f"{where}.title", context, "figure-label"),
                      (_message(read, m["text"], f"{where}.text", context, "figure-label"),))
 
 
-def _timeline_row(read: _Reader, node: Node, where: str, context: str,
+def _timeline_row(read: Reader, node: Node, where: str, context: str,
                   width: int) -> FigureRow:
     m = read.mapping(node, where, ("label", "pattern"))
     pattern = read.text(m["pattern"], f"{where}.pattern")
@@ -618,12 +620,12 @@ def _timeline_row(read: _Reader, node: Node, where: str, context: str,
                      pattern=pattern)
 
 
-def _flow_row(read: _Reader, node: Node, where: str, context: str, width: int) -> FigureRow:
+def _flow_row(read: Reader, node: Node, where: str, context: str, width: int) -> FigureRow:
     cells = _messages(read, node, where, context, "figure-label", (width, width))
     return FigureRow(None, cells)
 
 
-def _legend(read: _Reader, node: Node, where: str, context: str,
+def _legend(read: Reader, node: Node, where: str, context: str,
             rows: tuple[FigureRow, ...]) -> tuple[tuple[str, Message], ...]:
     """Return the meaning of each timeline mark used, keyed by mark."""
     m = read.keyed(node, where, read.text, "mark")
@@ -639,7 +641,7 @@ def _legend(read: _Reader, node: Node, where: str, context: str,
     return tuple(legend)
 
 
-def _message(read: _Reader, node: Node, where: str, context: str, kind: str) -> Message:
+def _message(read: Reader, node: Node, where: str, context: str, kind: str) -> Message:
     return Message(read.text(node, where), context, kind, read.file, node.start_mark.line + 1,
                    read.critical or kind in CRITICAL_KINDS)
 
@@ -674,7 +676,7 @@ class _TopicDraft:
 
 def parse_topic(stream: IO[str] | str, file: str) -> _TopicDraft:
     """Parse a topic file; shared ids stay unresolved until `resolve_topic`."""
-    read = _Reader(file)
+    read = Reader(file)
     m = read.mapping(compose(stream, file), "topic", _TOPIC_REQUIRED, _TOPIC_OPTIONAL)
     topic_id = read.slug(m["id"], "id")
     stem = Path(file).stem
@@ -713,7 +715,7 @@ def parse_topic(stream: IO[str] | str, file: str) -> _TopicDraft:
     )
 
 
-def _page_budget(read: _Reader, m: dict[str, Node]) -> int | None:
+def _page_budget(read: Reader, m: dict[str, Node]) -> int | None:
     """Return the topic's page budget, a whole number of pages above zero, if it has one."""
     if "page_budget" not in m:
         return None
@@ -724,7 +726,7 @@ def _page_budget(read: _Reader, m: dict[str, Node]) -> int | None:
 
 
 def _topic_section(
-    read: _Reader, node: Node, where: str, topic_id: str
+    read: Reader, node: Node, where: str, topic_id: str
 ) -> Section | tuple[str, Node]:
     """Parse a section of a topic, or return (shared id, node) for `- shared: <id>`."""
     if isinstance(node, MappingNode) and any(
@@ -739,7 +741,7 @@ def _topic_section(
 
 def resolve_topic(draft: _TopicDraft, shared: Shared) -> Topic:
     """Replace shared ids with the shared sections, sources and references."""
-    read = _Reader(draft.file)
+    read = Reader(draft.file)
     sections: list[Section] = []
     seen: dict[str, Node] = {}
     for i, item in enumerate(draft.sections):
@@ -774,7 +776,7 @@ def resolve_topic(draft: _TopicDraft, shared: Shared) -> Topic:
     )
 
 
-def _lookup(read: _Reader, node: Node, where: str, table: dict) -> tuple:
+def _lookup(read: Reader, node: Node, where: str, table: dict) -> tuple:
     """Resolve a list of ids against a table of the shared file."""
     found = []
     for i, item in enumerate(read.sequence(node, where)):

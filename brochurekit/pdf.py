@@ -37,7 +37,7 @@ PDF_VARIANT = "pdf/ua-1"
 PRINT_VARIANT = "pdf/x-4"
 
 
-ASSET_FOLDERS = ("styles", "fonts", "images")
+ASSET_FOLDERS = ("styles", "fonts", "images", "sites/logos")  # sites/logos: clinics' logos
 DATA_URL = re.compile(r"^data:image/(?:png|jpeg|gif|webp)(?:;base64)?,", re.IGNORECASE)
 MAX_DATA_URL = 64 * 1024
 
@@ -45,8 +45,9 @@ MAX_DATA_URL = 64 * 1024
 class ProjectFetcher(URLFetcher):
     """Serve the project's own assets and small inline images; refuse everything else.
 
-    Files must resolve (after following links) into styles/, fonts/ or images/ under the
-    project root. Every refusal is logged and remembered, so the build can fail on it.
+    Files must resolve (after following links) into styles/, fonts/, images/ or
+    sites/logos/ under the project root. Every refusal is logged and remembered, so the
+    build can fail on it.
     """
 
     def __init__(self, root: Path):

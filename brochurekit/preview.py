@@ -20,8 +20,6 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from markupsafe import Markup
-
 from .catalogs import languages, load_translator
 from .content import load_content
 from .errors import BrochureError
@@ -88,13 +86,11 @@ class Preview:
         """Return a brochure's HTML as a draft, with the stylesheets and the reloader."""
         state = watched_state(self.root)  # before reading any file: a later save reloads
         html, withdrawn = self._html(lang, topic_id)
-        links = "".join(f'<link rel="stylesheet" href="/styles/{name}">' for name in STYLESHEETS)
-        head = Markup(f'<meta name="preview-state" content="{state}">{links}'
-                      f'<link rel="stylesheet" href="/styles/{PREVIEW_CSS}">'
-                      '<script src="/_reload.js" defer></script></head>')
+        head = self.pages.get_template("head.html.j2").render(
+            state=state, stylesheets=STYLESHEETS, preview_css=PREVIEW_CSS)
         bar = self.pages.get_template("bar.html.j2").render(lang=lang, topic=topic_id,
                                                             withdrawn=withdrawn)
-        html = html.replace("</head>", head, 1)
+        html = html.replace("</head>", head + "</head>", 1)
         return re.sub(r"(<body[^>]*>)", lambda m: m[1] + bar, html, count=1)
 
     def pdf(self, lang: str, topic_id: str) -> bytes:

@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 from .catalogs import Reading, Translator, translated_percent
 from .content import TIMELINE_MARKS, Message, Source, Topic
 from .errors import CatalogError
+from .sites import Site
 
 PAPER_SIZES = {"letter": "letter", "a4": "A4", "half-letter": "5.5in 8.5in", "a5": "A5"}
 HALF_SIZES = {"letter": "half-letter", "a4": "a5"}  # the page size inside a booklet
@@ -135,7 +136,7 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
                 draft: bool = False, created: dt.datetime | None = None,
                 online: str | None = None, bilingual: bool = False,
                 web_css: str | None = None, notes: Notes | None = None,
-                fit: int = 0, cover_flows: bool = False) -> Rendered:
+                fit: int = 0, cover_flows: bool = False, site: Site | None = None) -> Rendered:
     """Render one brochure's HTML in the translator's language, with what it looked up.
 
     A unit with no translation is shown in English, marked as such, never silently:
@@ -146,6 +147,8 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
     a "My questions and notes" section of ruled lines ends the main text; `fit` above 0
     sets the page tighter (the `fit-N` classes of styles/fit.css; see fit.py); with
     `cover_flows`, the text follows a cover too long for its page on its second page.
+    With `site`, the brochure is that clinic's: its name and logo on the cover, its numbers,
+    hours and support services on the back page, its brand colour (brochurekit.sites).
     """
     language = Language.from_locale(translator.lang, translator.locale)
     voice = Voice()
@@ -198,7 +201,11 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
         speak=voice.speak,
         english_date=lambda day: format_date(day, format="long", locale="en"),
         latin=isolate_english,
-        page_css=Markup(web_css) if web_css else page_css(reading, language, paper, draft),
+        page_css=Markup(web_css) if web_css else page_css(reading, language, paper, draft,
+                                                          site.colour if site else None),
+        clinic=_clinic(site, translator) if site else None,
+        tel=lambda phone: Markup('<bdi class="tel" dir="ltr">%s</bdi>') % phone.shown,
+        emergency=lambda number: Markup('<bdi class="tel" dir="ltr">%s</bdi>') % number,
         web=web_css is not None,
         online=online,
         qr=qr_code(online) if online else None,
@@ -319,11 +326,19 @@ def brochure_sources(topic: Topic) -> tuple[Source, ...]:
     return tuple(by_id.values())
 
 
+def _clinic(site: Site, translator: Translator) -> dict:
+    """Return what the templates print of a clinic's site, in the brochure's language."""
+    return {"name": site.name_in(translator.lang), "logo": site.logo, "address": site.address,
+            "phones": site.phones, "website": site.website, "emergency": site.emergency,
+            "hours": [opening.text(translator.locale) for opening in site.hours],
+            "support": site.support}
+
+
 def page_css(reading: Reading, language: Language, paper: str,
-             draft: bool = False) -> Markup:
+             draft: bool = False, brand: str | None = None) -> Markup:
     """Return what the page furniture of styles/page.css takes from the brochure: the
-    paper, the localized "page X of Y" folio (`--folio`) and, on a draft, the DRAFT mark
-    (`--draft-mark`)."""
+    paper, the localized "page X of Y" folio (`--folio`), on a draft the DRAFT mark
+    (`--draft-mark`), and a clinic's brand colour (`--brand`, checked #rrggbb)."""
     label = page_label(reading)
     style = COUNTER_STYLES.get(language.numbering, "decimal")
     parts = PLACEHOLDER.split(label)
@@ -336,6 +351,10 @@ def page_css(reading: Reading, language: Language, paper: str,
         for i, part in enumerate(parts) if i % 2 or part
     )
     mark = f" --draft-mark: {css_string(DRAFT_MARK)};" if draft else ""
+    if brand is not None:
+        if not re.fullmatch(r"#[0-9a-f]{6}", brand):
+            raise ValueError(f"a brand colour is checked #rrggbb, got {brand!r}")
+        mark += f" --brand: {brand};"
     return Markup(
         f"@page {{ size: {PAPER_SIZES[paper]} }}\n"
         f":root {{ --folio: {content};{mark} }}\n"

@@ -1,0 +1,216 @@
+"""Clinic sites (sites/<id>.yaml): validated like the content, printed in every language."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pypdfium2
+import pytest
+from pypdf import PdfReader
+
+from brochurekit.build import BuildOptions, build
+from brochurekit.catalogs import languages
+from brochurekit.cli import EXIT_INPUT, EXIT_OK, main
+from brochurekit.errors import ContentError
+from brochurekit.sites import contrast, load_sites, parse_site, passing_shade
+from conftest import ROOT
+
+TOPIC = "stage-4-anal-cancer"
+SITE_IDS = ("riverside-example", "lakeshore-example")
+PAPERS = ("letter", "a4")
+
+
+def site_text(**changes: str) -> str:
+    """The Riverside example's text, with lines replaced: {"old line": "new line"}."""
+    text = (ROOT / "sites" / "riverside-example.yaml").read_text(encoding="utf-8")
+    for old, new in changes.items():
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    return text
+
+
+def parse(text: str, root: Path = ROOT):
+    return parse_site(text, "sites/riverside-example.yaml", root, tuple(languages(ROOT)), PAPERS)
+
+
+def line_of(text: str, start: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1)
+                if line.strip().lstrip("- ").startswith(start))
+
+
+# --- The profile ---------------------------------------------------------------------
+
+def test_the_example_sites_are_valid_and_marked_as_examples():
+    sites = load_sites(ROOT, tuple(languages(ROOT)), PAPERS)
+    assert set(SITE_IDS) <= set(sites)
+    riverside = sites["riverside-example"]
+    assert riverside.example and "(example)" in riverside.name
+    assert [p.shown for p in riverside.phones] == ["(217) 555-0142", "(217) 555-0143",
+                                                    "(217) 555-0144"]
+    assert riverside.phones[0].e164 == "+12175550142" and riverside.emergency == "911"
+    lakeshore = sites["lakeshore-example"]
+    assert lakeshore.country == "CA" and lakeshore.emergency == "911"
+    assert lakeshore.support[0].phone.shown == "(888) 939-3333"  # toll-free: at home in CA
+    assert lakeshore.name_in("fr").startswith("Centre d'oncologie")
+    assert len(riverside.languages) == len(lakeshore.languages) == 5
+
+
+@pytest.mark.parametrize(("old", "new", "start", "message"), [
+    ('number: "217-555-0143"', 'number: "217-555-014"', 'number: "217-555-014"',
+     r"phones\[1\]: '217-555-014' is not a valid number in US"),
+    ("paper: letter", "paper: letter\nfax: 5550100", "fax:", r"unknown key 'fax'"),
+    ("kind: nurse", "kind: pharmacy", "kind: pharmacy", r"'pharmacy': choose from main"),
+    ('opens: "09:00"', "opens: 9:00", "opens: 9:00", "expected a time on the 24-hour clock"),
+    ("country: US", "country: US\nemergency: \"555\"", "emergency", r"'555' is not an emergency "
+     "number in US"),
+    ("languages: [en, es, ar, zh_Hans, vi]", "languages: [en, es, xx]", "languages",
+     r"no catalog for 'xx'"),
+    ("website: https://riverside-clinic.example.org",
+     'website: "javascript:alert(1)"', "website", r"an https:// address"),
+])
+def test_a_bad_site_file_is_refused_with_its_line(old, new, start, message):
+    text = site_text(**{old: new})
+    with pytest.raises(ContentError, match=message) as raised:
+        parse(text)
+    assert (raised.value.file, raised.value.line) == ("sites/riverside-example.yaml",
+                                                      line_of(text, start))
+
+
+def test_a_brand_colour_that_fails_wcag_aa_is_refused_with_the_nearest_passing_shade():
+    text = site_text(**{'colour: "#1d5c3a"': 'colour: "#3a9bd9"'})
+    with pytest.raises(ContentError, match=r"#3a9bd9 is too light for text: 3\.06:1 against "
+                       r"white paper.*nearest shade that passes is (#[0-9a-f]{6})") as raised:
+        parse(text)
+    assert raised.value.line == line_of(text, "colour:")
+    shade = re.search(r"passes is (#[0-9a-f]{6})", raised.value.message)[1]
+    assert contrast(shade, "#ffffff") >= 4.5 and contrast(shade, "#e8f1f5") >= 4.5
+    assert shade == passing_shade("#3a9bd9")
+    assert parse(site_text(**{'colour: "#1d5c3a"': f'colour: "{shade}"'})).colour == shade
+    lighter = "#" + "".join(f"{min(255, int(shade[i:i + 2], 16) + 6):02x}" for i in (1, 3, 5))
+    with pytest.raises(ContentError):  # the nearest: a little lighter fails again
+        parse(site_text(**{'colour: "#1d5c3a"': f'colour: "{lighter}"'}))
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    """A project folder with the example sites' logos folder, for logos to be added to."""
+    shutil.copytree(ROOT / "sites", tmp_path / "sites")
+    (tmp_path / "images").mkdir()
+    return tmp_path
+
+
+@pytest.mark.parametrize(("svg", "message"), [
+    ('<image href="https://tracker.example.com/pixel.png" width="1" height="1"/>',
+     r"refers to 'https://tracker\.example\.com/pixel\.png'"),
+    ('<image xlink:href="file:///etc/passwd" width="1" height="1"/>',
+     r"refers to 'file:///etc/passwd'"),
+    ('<rect style="fill: url(http://example.com/x.svg#p)" width="5" height="5"/>',
+     r"refers to 'http://example\.com/x\.svg#p'"),
+    ("<style>@import url(../../secret.css);</style>", "imports a stylesheet"),
+    ("<script>alert(1)</script>", "contains <script>"),
+    ('<rect onload="alert(1)" width="5" height="5"/>', "event handler"),
+])
+def test_a_logo_that_tries_to_fetch_anything_is_refused(sandbox, svg, message):
+    logo = sandbox / "sites" / "logos" / "riverside-example.svg"
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" '
+                    f'xmlns:xlink="http://www.w3.org/1999/xlink">{svg}</svg>')
+    text = site_text()
+    with pytest.raises(ContentError, match=message) as raised:
+        parse(text, sandbox)
+    assert raised.value.line == line_of(text, "logo:")
+
+
+def test_a_logo_outside_the_project_or_its_logo_folders_is_refused(sandbox, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("elsewhere") / "logo.svg"
+    outside.write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    (sandbox / "sites" / "logos" / "linked.svg").symlink_to(outside)
+    for logo, message in (("sites/logos/linked.svg", "is not in sites/logos/ or images/"),
+                          ("../elsewhere/logo.svg", "give a path inside the project"),
+                          ("/etc/passwd.svg", "give a path inside the project"),
+                          ("sites/riverside-example.yaml", r"an \.svg or \.png file"),
+                          ("brochures/logo.svg", "is not in sites/logos/ or images/")):
+        with pytest.raises(ContentError, match=message):
+            parse(site_text(**{"logo: sites/logos/riverside-example.svg": f"logo: {logo}"}),
+                  sandbox)
+
+
+def test_init_site_writes_a_commented_profile_that_check_accepts(project, caplog):
+    assert main(["--root", str(project), "init-site", "hillside-clinic"]) == EXIT_OK
+    written = project / "sites" / "hillside-clinic.yaml"
+    assert written.read_text().startswith("# A clinic's site")
+    site = load_sites(project, tuple(languages(project)), PAPERS)["hillside-clinic"]
+    assert site.phones[0].shown == "(217) 555-0100" and site.languages == ("en", "es")
+    assert main(["--root", str(project), "init-site", "hillside-clinic"]) == EXIT_INPUT
+    assert "already exists" in caplog.text
+    assert main(["--root", str(project), "init-site", "Hillside Clinic"]) == EXIT_INPUT
+
+
+def test_check_names_a_broken_site_file_and_line(project, capsys):
+    path = project / "sites" / "riverside-example.yaml"
+    path.write_text(site_text(**{'number: "217-555-0143"': 'number: "555"'}))
+    main(["--root", str(project), "check", "--lang", "es"])
+    out = capsys.readouterr().out
+    line = line_of(path.read_text(), 'number: "555"')
+    assert f"sites/riverside-example.yaml:{line}: error: [site]" in out
+
+
+# --- The brochures -------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def site_pdfs(tmp_path_factory) -> dict[tuple[str, str], Path]:
+    """Build one topic for both example sites, in each site's five languages."""
+    out = tmp_path_factory.mktemp("sites")
+    sites = load_sites(ROOT, tuple(languages(ROOT)), PAPERS)
+    found = {}
+    for site_id in SITE_IDS:
+        site = sites[site_id]
+        for result in build(ROOT, BuildOptions(out=out / site_id, site=site, jobs=2,
+                                               languages=site.languages, topics=(TOPIC,))):
+            assert result.error is None, f"{site_id}/{result.lang}: {result.error}"
+            found[(site_id, result.lang)] = result.path
+    return found
+
+
+def pdfium_text(path: Path) -> str:
+    document = pypdfium2.PdfDocument(path)
+    try:
+        return "\n".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+
+
+def test_both_example_sites_build_in_their_languages_into_their_folders(site_pdfs):
+    sites = load_sites(ROOT, tuple(languages(ROOT)), PAPERS)
+    for site_id in SITE_IDS:
+        assert {lang for s, lang in site_pdfs if s == site_id} == set(sites[site_id].languages)
+    for (site_id, lang), path in site_pdfs.items():
+        assert path.parent.parent.name == site_id and path.parent.name == lang
+
+
+@pytest.mark.parametrize("site_id", SITE_IDS)
+def test_every_number_prints_exactly_as_formatted_in_every_language(site_pdfs, site_id):
+    site = load_sites(ROOT, tuple(languages(ROOT)), PAPERS)[site_id]
+    numbers = [p.shown for p in site.phones] + [s.phone.shown for s in site.support]
+    for lang in site.languages:
+        path = site_pdfs[(site_id, lang)]
+        texts = (" ".join(page.extract_text() for page in PdfReader(path).pages),
+                 pdfium_text(path))
+        for text in texts:  # as poppler-like and PDFium readers copy it: digits in order
+            for number in numbers:
+                assert number in text, f"{site_id}/{lang}: {number!r} not copied out whole"
+            assert re.search(rf"(?<!\d){site.emergency}(?!\d)", text), (site_id, lang)
+            assert site.name_in(lang) in " ".join(text.split())
+
+
+def test_the_cover_and_back_page_carry_the_clinic_in_its_colour(site_pdfs):
+    path = site_pdfs[("riverside-example", "ar")]
+    reader = PdfReader(path)
+    cover = reader.pages[0].extract_text()
+    assert "Riverside Cancer Clinic (example)" in cover
+    last = " ".join(page.extract_text() for page in reader.pages[-2:])
+    assert "(217) 555-0143" in last and "American Cancer Society" in last
+    stream = b"".join(page.get_contents().get_data() for page in reader.pages[:1])
+    # The band is the brand colour (#1d5c3a), not the project's own blue.
+    assert b"0.113725 0.360784 0.227451 rg" in stream or b".113725 .360784 .227451 rg" in stream
