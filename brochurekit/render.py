@@ -10,6 +10,7 @@ import base64
 import datetime as dt
 import io
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,6 +207,7 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
         clinic=_clinic(site, translator) if site else None,
         tel=lambda phone: Markup('<bdi class="tel" dir="ltr">%s</bdi>') % phone.shown,
         emergency=lambda number: Markup('<bdi class="tel" dir="ltr">%s</bdi>') % number,
+        own=lambda text: Markup('<bdi dir="%s">%s</bdi>') % (direction_of(text), text),
         web=web_css is not None,
         online=online,
         qr=qr_code(online) if online else None,
@@ -324,6 +326,18 @@ def brochure_sources(topic: Topic) -> tuple[Source, ...]:
         for source in section.sources:
             by_id.setdefault(source.id, source)
     return tuple(by_id.values())
+
+
+def direction_of(text: str) -> str:
+    """Return the direction of a name or an address line as its first strong letter has
+    it (Unicode's rule for dir="auto", which the renderer does not apply itself)."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return "ltr"
 
 
 def _clinic(site: Site, translator: Translator) -> dict:
