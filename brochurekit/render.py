@@ -208,6 +208,7 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
         tel=lambda phone: Markup('<bdi class="tel" dir="ltr">%s</bdi>') % phone.shown,
         emergency=lambda number: Markup('<bdi class="tel" dir="ltr">%s</bdi>') % number,
         own=lambda text: Markup('<bdi dir="%s">%s</bdi>') % (direction_of(text), text),
+        direction=direction_of,
         web=web_css is not None,
         online=online,
         qr=qr_code(online) if online else None,

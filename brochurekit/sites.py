@@ -241,9 +241,13 @@ def _phone(reader: Reader, node: Node, where: str, country: str, kinds: bool) ->
                           f"{phonenumbers.region_code_for_number(number) or country}")
     # At home (toll-free numbers are shared across North America: +1 is home in CA too).
     home = number.country_code == phonenumbers.country_code_for_region(country)
-    shown = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL
-                                       if home else
-                                       phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    shown = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    if home:
+        national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        # Brackets, "(217) 555-0142", are mirrored by bidi-aware readers in right-to-left
+        # text; the international form without its country code says the same with none.
+        shown = shown.removeprefix(f"+{number.country_code} ") if "(" in national \
+            else national
     return Phone(kind, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
                  shown)
 

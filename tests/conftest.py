@@ -17,7 +17,7 @@ CONTENT = load_content(ROOT)
 LANGUAGES = languages(ROOT)
 TOPICS = [topic.id for topic in CONTENT.topics]
 TRANSLATED = [lang for lang in LANGUAGES if lang != "en"]
-PROJECT_PARTS = ("brochures", "locales", "templates", "styles", "brochurekit", "babel.cfg",
+PROJECT_PARTS = ("brochures", "locales", "templates", "styles", "brochurekit", "babel.cfg", "sites",
                  "pyproject.toml")
 
 
