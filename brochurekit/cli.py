@@ -237,7 +237,8 @@ def _release(args: argparse.Namespace) -> int:
     shard = release.Shard.parse(args.shard) if args.shard else None
     failed = release.release(args.root, _in_root(args, args.out), _in_root(args, args.cache),
                              args.jobs, shard, force=args.force,
-                             only=tuple(args.lang or ()), strict=args.strict)
+                             only=tuple(args.lang or ()), strict=args.strict,
+                             sites=tuple(args.site) if args.site else None)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -313,6 +314,9 @@ def make_parser() -> argparse.ArgumentParser:
                                   "but those in progress)")
             sub.add_argument("--strict", action="store_true",
                              help="refuse to release if any topic's review is overdue")
+            sub.add_argument("--site", action="append", metavar="ID",
+                             help="release this clinic's brochures too (repeatable; default: "
+                                  "every site in sites/ not marked as an example)")
         if name == "merge":
             sub.add_argument("shards", nargs="+", type=Path, help="the shards' release folders")
         if name == "serve":

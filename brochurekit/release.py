@@ -94,12 +94,15 @@ def replaceable(root: Path, out: Path, keep: tuple[Path, ...] = ()) -> None:
 
 
 def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None = None,
-            force: bool = False, only: tuple[str, ...] = (), strict: bool = False) -> int:
+            force: bool = False, only: tuple[str, ...] = (), strict: bool = False,
+            sites: tuple[str, ...] | None = None) -> int:
     """Build the release (or one shard of it) and swap it into `out`; return the failures.
 
     The cache is trusted only where each PDF still matches what its build recorded (see
     build.BuildState); `force` builds everything again. `only` releases those languages.
     Languages declared in progress are never released: the index lists them as such.
+    Beside the neutral brochures, each clinic site's are released in `<site>/`, in the
+    site's languages: `sites` names them; None: every site not marked as an example.
     """
     replaceable(root, out, (cache,))
     content = load_content(root)
@@ -118,18 +121,25 @@ def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None =
         if lang in unfinished:
             log.warning("%s is in progress (pyproject.toml): it is not released", lang)
     released = [lang for lang in known if lang not in unfinished and (not only or lang in only)]
-    pairs = [(lang, topic.id) for lang in released for topic in content.topics]
+    chosen = _sites(root, sites)
+    plan = [(None, lang, topic.id) for lang in released for topic in content.topics] + [
+        (site, lang, topic.id) for site in chosen for lang in site.languages
+        if lang in released for topic in content.topics]
     if shard:
-        pairs = [pair for i, pair in enumerate(pairs) if shard.takes(i)]
-    langs = tuple(dict.fromkeys(lang for lang, _ in pairs))
-    if pairs:
-        results = build(root, BuildOptions(out=cache, languages=langs, jobs=jobs,
-                                           pairs=tuple(pairs), force=force))
-    elif shard:  # more shards than brochures: this one is empty, and says so
+        plan = [each for i, each in enumerate(plan) if shard.takes(i)]
+    results: list = []
+    by_site: dict = {}
+    for site in (None, *chosen):
+        pairs = tuple((lang, topic) for owner, lang, topic in plan if owner is site)
+        if pairs:
+            by_site[site] = build(root, BuildOptions(
+                out=cache / site.id if site else cache, jobs=jobs, pairs=pairs, force=force,
+                languages=tuple(dict.fromkeys(lang for lang, _ in pairs)), site=site))
+            results += by_site[site]
+    if not plan and shard:  # more shards than brochures: this one is empty, and says so
         log.warning("shard %d/%d holds none of the brochures; writing an empty shard",
                     shard.index, shard.count)
-        results = []
-    else:
+    elif not plan:
         raise BrochureError("nothing to release: every language chosen is in progress "
                             "(in_progress in pyproject.toml)")
     failed = [r for r in results if r.error]
@@ -137,13 +147,16 @@ def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None =
         log.error("release not written: %d of %d brochures failed; %s is unchanged",
                   len(failed), len(results), out)
         return len(failed)
-    entries = _entries(root, content, results, cache)
+    entries = [entry for site, built in by_site.items()
+               for entry in _entries(root, content, built, cache, site)]
     manifest = {
         "source_version": source_version(root),
         "created": _created(root),
         "shard": f"{shard.index}/{shard.count}" if shard else None,
         "brochures": entries,
         "in_progress": [_language(root, lang) for lang in unfinished],
+        "sites": [{"site": site.id, "name": site.name, "example": site.example}
+                  for site in chosen],
     }
     assemble(root, manifest, {name: cache / name for e in entries
                               for name in (e["file"], e["web_page"])}, out,
@@ -152,7 +165,23 @@ def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None =
     return 0
 
 
-def _entries(root: Path, content: Content, results: list, cache: Path) -> list[dict]:
+def _sites(root: Path, named: tuple[str, ...] | None) -> list:
+    """Return the sites a release holds: those named, else every one not an example."""
+    from .render import PAPER_SIZES
+    from .sites import load_sites
+
+    known = load_sites(root, tuple(languages(root)), tuple(PAPER_SIZES))
+    for site_id in named or ():
+        if site_id not in known:
+            raise BrochureError(f"unknown site {site_id!r} (sites: "
+                                f"{', '.join(known) or 'none'})")
+    if named is None:
+        return [site for site in known.values() if not site.example]
+    return [known[site_id] for site_id in dict.fromkeys(named)]
+
+
+def _entries(root: Path, content: Content, results: list, cache: Path,
+             site=None) -> list[dict]:  # noqa: ANN001 (a sites.Site, or None)
     """Return each brochure's manifest entry, its web page written beside its PDF.
 
     A brochure whose PDF the build found up to date keeps the entry and web page the last
@@ -164,11 +193,14 @@ def _entries(root: Path, content: Content, results: list, cache: Path) -> list[d
     """
     if not results:  # an empty shard: nothing built, nothing to record
         return []
-    state, known = BuildState.load(cache), _known_entries(cache)
+    folder = cache / site.id if site else cache  # where its build wrote, with its state
+    prefix = f"{site.id}/" if site else ""  # its files' place in the release
+    state, known = BuildState.load(folder), _known_entries(folder)
     kept, todo = {}, []
     for result in results:
-        name = f"{result.lang}/{result.topic}"
-        record, entry = state.records.get(f"{name}.pdf", {}), known.get(name)
+        name = f"{prefix}{result.lang}/{result.topic}"
+        record = state.records.get(f"{result.lang}/{result.topic}.pdf", {})
+        entry = known.get(name)
         if (not result.fresh and entry is not None and record.get("input") == entry[0]
                 and entry[1].get("file") == f"{name}.pdf"
                 and entry[1].get("web_page") == f"{name}.html" and _still(cache, entry[1])):
@@ -178,16 +210,18 @@ def _entries(root: Path, content: Content, results: list, cache: Path) -> list[d
     translators = {lang: load_translator(root, lang, content)
                    for lang in dict.fromkeys(r.lang for r in todo)}
     pages = write_web_pages(root, content, translators, [(r.lang, r.topic) for r in todo],
-                            cache)
+                            folder, site)
     for result, page in zip(todo, pages, strict=True):
-        kept[f"{result.lang}/{result.topic}"] = _entry(
-            content, translators[result.lang], result.topic, result.path, result.pages, page)
-    entries = [kept[f"{r.lang}/{r.topic}"] for r in results]
+        kept[f"{prefix}{result.lang}/{result.topic}"] = _entry(
+            content, translators[result.lang], result.topic, result.path, result.pages, page,
+            site)
+    entries = [kept[f"{prefix}{r.lang}/{r.topic}"] for r in results]
     records = {name: {"input": digest, "entry": entry}  # a shard keeps the others'
                for name, (digest, entry) in known.items()}
-    records.update({name: {"input": state.records.get(f"{name}.pdf", {}).get("input"),
-                           "entry": entry} for name, entry in kept.items()})
-    write_atomically(cache / ENTRIES,  # in the manifest's key order
+    records.update({name: {"input": state.records.get(
+        f"{name.removeprefix(prefix)}.pdf", {}).get("input"), "entry": entry}
+        for name, entry in kept.items()})
+    write_atomically(folder / ENTRIES,  # in the manifest's key order
                      json.dumps(records, ensure_ascii=False, indent=1).encode("utf-8"))
     return entries
 
@@ -233,15 +267,22 @@ def web_stylesheet(root: Path) -> str:
 
 
 def write_web_pages(root: Path, content: Content, translators: dict[str, Translator],
-                    pairs: list[tuple[str, str]], folder: Path) -> list[Path]:
+                    pairs: list[tuple[str, str]], folder: Path,
+                    site=None) -> list[Path]:  # noqa: ANN001 (a sites.Site, or None)
     """Write each brochure's web edition, `<lang>/<topic>.html`: a standalone page with
-    the PDF's content, its stylesheet inside, no script. Return the paths."""
+    the PDF's content (a site's too, its logo inside), its stylesheet inside, no script.
+    Return the paths."""
     env, css, created = make_environment(root / "templates"), web_stylesheet(root), \
         build_timestamp(root)
+    logo = None
+    if site is not None and site.logo:
+        kind = "image/svg+xml" if site.logo.endswith(".svg") else "image/png"
+        logo = f"data:{kind};base64," + base64.b64encode((root / site.logo).read_bytes()
+                                                         ).decode("ascii")
     written = []
     for lang, topic_id in pairs:
         html = render_html(env, content.topic(topic_id), translators[lang], "letter",
-                           created=created, web_css=css).html
+                           created=created, web_css=css, site=site, logo=logo).html
         target = folder / lang / f"{topic_id}.html"
         write_atomically(target, html.encode("utf-8"))
         written.append(target)
@@ -275,9 +316,13 @@ def merge(root: Path, shards: list[Path], out: Path) -> None:
         raise BrochureError(f"shards come from different sources: {sorted(versions)}")
     _all_shards(shards, labels)
     unfinished = load_project(root).in_progress
+    sites = {site["site"]: site for folder in shards
+             for site in _read_manifest(folder).get("sites") or ()
+             if isinstance(site, dict) and isinstance(site.get("site"), str)}
     manifest = {"source_version": versions.pop() if versions else None,
                 "created": _created(root), "shard": None, "brochures": entries,
-                "in_progress": [_language(root, lang) for lang in unfinished]}
+                "in_progress": [_language(root, lang) for lang in unfinished],
+                "sites": [sites[key] for key in sorted(sites)]}
     assemble(root, manifest, files, out)
 
 
@@ -340,7 +385,7 @@ def assemble(root: Path, manifest: dict, files: dict[str, Path], out: Path,
 
     `thumbnails`: a folder of thumbnails named by their PDF's SHA-256, reused when the
     PDF is unchanged (a thumbnail is rendered from the PDF alone), kept to those used."""
-    manifest["brochures"].sort(key=lambda e: (e["language"], e["topic"]))
+    manifest["brochures"].sort(key=lambda e: (e.get("site") or "", e["language"], e["topic"]))
     out.parent.mkdir(parents=True, exist_ok=True)
     clear_leftovers(out)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -386,8 +431,9 @@ def _checksums(folder: Path) -> str:
 
 
 def _entry(content: Content, translator: Translator, topic_id: str, path: Path,
-           pages: int, web_page: Path) -> dict:
+           pages: int, web_page: Path, site=None) -> dict:  # noqa: ANN001 (a sites.Site)
     """Describe one released brochure for the manifest."""
+    prefix = f"{site.id}/" if site else ""
     topic = content.topic(topic_id)
     lang = translator.lang
     reading = translator.reading()  # the share of its units translated
@@ -400,9 +446,11 @@ def _entry(content: Content, translator: Translator, topic_id: str, path: Path,
         "language_name": language.name,
         "direction": language.direction,
         "title": translate(translator, topic.title),
-        "file": f"{lang}/{topic_id}.pdf",
+        "site": site.id if site else None,
+        "site_name": site.name_in(lang) if site else None,
+        "file": f"{prefix}{lang}/{topic_id}.pdf",
         "sha256": sha256_file(path),
-        "web_page": f"{lang}/{topic_id}.html",
+        "web_page": f"{prefix}{lang}/{topic_id}.html",
         "web_page_sha256": sha256_file(web_page),
         "bytes": path.stat().st_size,
         "pages": pages or _pages(path),
@@ -472,9 +520,16 @@ def _index(root: Path, manifest: dict) -> str:
     """Render the release's index page: brochures by language, with thumbnails."""
     env = make_environment(root / "templates" / "release")
     by_language: dict[str, list[dict]] = {}
+    by_site: dict[str, dict[str, list[dict]]] = {}
     for entry in manifest["brochures"]:
-        by_language.setdefault(entry["language"], []).append(entry)
-    return env.get_template("index.html.j2").render(manifest=manifest, languages=by_language)
+        if entry.get("site"):
+            by_site.setdefault(entry["site"], {}).setdefault(entry["language"], []).append(entry)
+        else:
+            by_language.setdefault(entry["language"], []).append(entry)
+    names = {site["site"]: site["name"] for site in manifest.get("sites") or ()}
+    return env.get_template("index.html.j2").render(
+        manifest=manifest, languages=by_language,
+        sites={site: (names.get(site, site), langs) for site, langs in by_site.items()})
 
 
 def clear_leftovers(out: Path) -> None:

@@ -137,7 +137,8 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
                 draft: bool = False, created: dt.datetime | None = None,
                 online: str | None = None, bilingual: bool = False,
                 web_css: str | None = None, notes: Notes | None = None,
-                fit: int = 0, cover_flows: bool = False, site: Site | None = None) -> Rendered:
+                fit: int = 0, cover_flows: bool = False, site: Site | None = None,
+                logo: str | None = None) -> Rendered:
     """Render one brochure's HTML in the translator's language, with what it looked up.
 
     A unit with no translation is shown in English, marked as such, never silently:
@@ -149,7 +150,8 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
     sets the page tighter (the `fit-N` classes of styles/fit.css; see fit.py); with
     `cover_flows`, the text follows a cover too long for its page on its second page.
     With `site`, the brochure is that clinic's: its name and logo on the cover, its numbers,
-    hours and support services on the back page, its brand colour (brochurekit.sites).
+    hours and support services on the back page, its brand colour (brochurekit.sites);
+    `logo` replaces the address of its logo (the web edition's, inline).
     """
     language = Language.from_locale(translator.lang, translator.locale)
     voice = Voice()
@@ -204,7 +206,7 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
         latin=isolate_english,
         page_css=Markup(web_css) if web_css else page_css(reading, language, paper, draft,
                                                           site.colour if site else None),
-        clinic=_clinic(site, translator) if site else None,
+        clinic=_clinic(site, translator, logo) if site else None,
         tel=lambda phone: Markup('<bdi class="tel" dir="ltr">%s</bdi>') % phone.shown,
         emergency=lambda number: Markup('<bdi class="tel" dir="ltr">%s</bdi>') % number,
         own=lambda text: Markup('<bdi dir="%s">%s</bdi>') % (direction_of(text), text),
@@ -341,9 +343,10 @@ def direction_of(text: str) -> str:
     return "ltr"
 
 
-def _clinic(site: Site, translator: Translator) -> dict:
+def _clinic(site: Site, translator: Translator, logo: str | None) -> dict:
     """Return what the templates print of a clinic's site, in the brochure's language."""
-    return {"name": site.name_in(translator.lang), "logo": site.logo, "address": site.address,
+    return {"name": site.name_in(translator.lang), "logo": logo or site.logo,
+            "address": site.address,
             "phones": site.phones, "website": site.website, "emergency": site.emergency,
             "hours": [opening.text(translator.locale) for opening in site.hours],
             "support": site.support}
