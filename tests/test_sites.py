@@ -224,3 +224,49 @@ def test_the_cover_and_back_page_carry_the_clinic_in_its_colour(site_pdfs):
     stream = b"".join(page.get_contents().get_data() for page in reader.pages[:1])
     # The band is the brand colour (#1d5c3a), not the project's own blue.
     assert b"0.113725 0.360784 0.227451 rg" in stream or b".113725 .360784 .227451 rg" in stream
+
+
+# --- The release ---------------------------------------------------------------------
+
+def test_a_release_holds_a_named_site_and_its_web_pages_pass_axe(project, tmp_path, built,
+                                                                  browser, monkeypatch):
+    import json
+
+    from test_release import AXE, WCAG_21_AA
+
+    from conftest import seed_cache
+
+    seed_cache(built, project / "build" / "release-cache", monkeypatch)  # neutral: cached
+    out = tmp_path / "dist"
+    # Examples are released only when named; this one in one of its languages.
+    assert main(["--root", str(project), "release", "--site", "lakeshore-example",
+                 "--lang", "ar", "--out", str(out)]) == EXIT_OK
+    data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert data["sites"] == [{"site": "lakeshore-example", "example": True,
+                              "name": "Lakeshore Oncology Centre (example)"}]
+    mine = [e for e in data["brochures"] if e["site"] == "lakeshore-example"]
+    assert len(mine) == 4 and all(e["file"].startswith("lakeshore-example/ar/") for e in mine)
+    assert all((out / e["file"]).is_file() and (out / e["web_page"]).is_file() for e in mine)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'id="site-lakeshore-example"' in index and "lakeshore-example/ar/" in index
+    page = browser.new_page()
+    fetched = []
+    page.route("**/*", lambda route: (fetched.append(route.request.url), route.abort())
+               if not route.request.url.startswith("file:") else route.continue_())
+    for entry in mine:
+        page.goto((out / entry["web_page"]).as_uri())
+        text = page.locator("body").inner_text()
+        assert "416-555-0170" in text and "888-939-3333" in text
+        assert page.locator("img.clinic-logo").get_attribute("src").startswith(
+            "data:image/png;base64,")  # inline: the page works offline
+        page.add_script_tag(path=str(AXE))
+        found = page.evaluate("""(tags) => axe.run(document, {runOnly: {type: 'tag',
+            values: tags}}).then(r => r.violations.map(v => [v.id, v.nodes.length,
+            v.nodes[0].target.join(' ')]))""", WCAG_21_AA)
+        assert found == [], (entry["web_page"], found)
+    assert fetched == []
+    page.close()
+    # Without --site, examples stay out.
+    assert main(["--root", str(project), "release", "--lang", "ar", "--out", str(out)]) == EXIT_OK
+    data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert data["sites"] == [] and not any(e["site"] for e in data["brochures"])
