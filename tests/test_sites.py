@@ -226,6 +226,22 @@ def test_the_cover_and_back_page_carry_the_clinic_in_its_colour(site_pdfs):
     assert b"0.113725 0.360784 0.227451 rg" in stream or b".113725 .360784 .227451 rg" in stream
 
 
+def test_the_qr_code_points_to_the_sites_own_copy(site_pdfs):
+    import io
+
+    import segno
+    from PIL import Image
+
+    url = "https://lakeshore-oncology.example.org/brochures/zh_Hans/stage-4-anal-cancer.html"
+    last = PdfReader(site_pdfs[("lakeshore-example", "zh_Hans")]).pages[-1]
+    assert url in "".join(last.extract_text().split())
+    (image,) = [each for each in last.images if each.image.size[0] == each.image.size[1]]
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=4, border=2)
+    expected = Image.open(io.BytesIO(buffer.getvalue())).convert("L")
+    assert image.image.convert("L").tobytes() == expected.tobytes()
+
+
 # --- The release ---------------------------------------------------------------------
 
 def test_a_release_holds_a_named_site_and_its_web_pages_pass_axe(project, tmp_path, built,
