@@ -204,8 +204,8 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
         speak=voice.speak,
         english_date=lambda day: format_date(day, format="long", locale="en"),
         latin=isolate_english,
-        page_css=Markup(web_css) if web_css else page_css(reading, language, paper, draft,
-                                                          site.colour if site else None),
+        page_css=Markup(web_css + brand_css(site.colour if site else None)) if web_css
+        else page_css(reading, language, paper, draft, site.colour if site else None),
         clinic=_clinic(site, translator, logo) if site else None,
         tel=lambda phone: Markup('<bdi class="tel" dir="ltr">%s</bdi>') % phone.shown,
         emergency=lambda number: Markup('<bdi class="tel" dir="ltr">%s</bdi>') % number,
@@ -369,15 +369,20 @@ def page_css(reading: Reading, language: Language, paper: str,
         for i, part in enumerate(parts) if i % 2 or part
     )
     mark = f" --draft-mark: {css_string(DRAFT_MARK)};" if draft else ""
-    if brand is not None:
-        if not re.fullmatch(r"#[0-9a-f]{6}", brand):
-            raise ValueError(f"a brand colour is checked #rrggbb, got {brand!r}")
-        mark += f" --brand: {brand};"
     return Markup(
         f"@page {{ size: {PAPER_SIZES[paper]} }}\n"
         f":root {{ --folio: {content};{mark} }}\n"
         f"body {{ page: {paper} }}"
-    )
+    ) + Markup(brand_css(brand))
+
+
+def brand_css(colour: str | None) -> str:
+    """Return the CSS that sets a clinic's brand colour (`--brand`), checked #rrggbb."""
+    if colour is None:
+        return ""
+    if not re.fullmatch(r"#[0-9a-f]{6}", colour):
+        raise ValueError(f"a brand colour is checked #rrggbb, got {colour!r}")
+    return f"\n:root {{ --brand: {colour} }}"
 
 
 def page_label(translator: Translator | Reading) -> str:
