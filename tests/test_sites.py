@@ -226,6 +226,25 @@ def test_the_cover_and_back_page_carry_the_clinic_in_its_colour(site_pdfs):
     assert b"0.113725 0.360784 0.227451 rg" in stream or b".113725 .360784 .227451 rg" in stream
 
 
+@pytest.mark.parametrize("case", [("riverside-example", "ar"), ("riverside-example", "en"),
+                                  ("lakeshore-example", "zh_Hans"),
+                                  ("lakeshore-example", "pa")], ids="-".join)
+def test_a_sites_pdfs_pass_pdf_ua_1(site_pdfs, site_verdicts, case):
+    verdict = site_verdicts[case]
+    assert (verdict.status, verdict.rules) == ("compliant", {})
+
+
+@pytest.fixture(scope="module")
+def site_verdicts(site_pdfs):
+    """veraPDF's PDF/UA-1 verdict on a site's brochure in four scripts, in one run."""
+    from verapdf import validate
+
+    chosen = [("riverside-example", "ar"), ("riverside-example", "en"),
+              ("lakeshore-example", "zh_Hans"), ("lakeshore-example", "pa")]
+    found = validate([site_pdfs[key] for key in chosen])
+    return {key: found[site_pdfs[key]] for key in chosen}
+
+
 def test_the_qr_code_points_to_the_sites_own_copy(site_pdfs):
     import io
 
