@@ -690,7 +690,7 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
             from .booklet import impose
 
             direction = Language.from_locale(lang, translator.locale).direction
-            sheet = project.paper_for(lang, options.paper)  # the sheet it is imposed on
+            sheet = paper_for(project, lang, replace(options, editions=()))  # its full sheet
             data, pages = impose(data, lang.replace("_", "-"), sheet, direction == "rtl")
         write_atomically(target, data)
     except BrochureError as error:
