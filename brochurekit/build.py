@@ -423,11 +423,11 @@ class Inputs:
     def digest(self, basis: str, lang: str, keys: list[str]) -> str:
         """Hash a brochure's basis with the entries it prints, as they are now."""
         entries = self.entries[lang]
-        digest = hashlib.sha256(basis.encode())
+        parts = [basis]  # one update of the whole: the same digest as one update a part
         for key in keys:
             text = entries.get(key)
-            digest.update(f"{key}\0{'' if text is None else '+' + text}\0".encode())
-        return digest.hexdigest()
+            parts.append(f"{key}\0{'' if text is None else '+' + text}\0")
+        return hashlib.sha256("".join(parts).encode()).hexdigest()
 
 
 @dataclass
@@ -546,6 +546,9 @@ class BuildState:
             self.changed = False
 
     def _key(self, target: Path) -> str:
+        folder, name = str(self.path.parent) + os.sep, str(target)
+        if name.startswith(folder):  # the usual case, without pathlib's cost
+            return name[len(folder):].replace(os.sep, "/")
         return target.relative_to(self.path.parent).as_posix()
 
 

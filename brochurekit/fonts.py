@@ -79,16 +79,35 @@ def stack_for(stacks: dict[str, tuple[str, ...]], lang: str) -> tuple[str, ...]:
 
 
 @functools.cache
-def find_font(family: str) -> FontFile:
-    """Return the regular face of a family, as fontconfig finds it."""
+def _installed() -> tuple[tuple[frozenset[str], str, str, str], ...]:
+    """Return every face fontconfig knows: (its family names, folded; file; index; style),
+    listed by one fc-list run (one per family cost a build 15 ms each)."""
     try:
         output = subprocess.run(
-            ["fc-list", "-f", "%{file}|%{index}|%{style}\n", f":family={family}"],
+            ["fc-list", "-f", "%{family}|%{file}|%{index}|%{style}\n"],
             capture_output=True, text=True, check=True,
         ).stdout
     except (OSError, subprocess.CalledProcessError) as error:
         raise FontError(f"cannot run fc-list to find fonts: {error}") from None
-    faces = [line.split("|", 2) for line in output.splitlines() if line.count("|") == 2]
+    faces = []
+    for line in output.splitlines():
+        if line.count("|") == 3:
+            names, path, index, style = line.split("|")
+            faces.append((frozenset(map(_folded, names.split(","))), path, index, style))
+    return tuple(faces)
+
+
+def _folded(family: str) -> str:
+    """Fold a family name as fontconfig compares them: case and blanks ignored."""
+    return "".join(family.split()).casefold()
+
+
+@functools.cache
+def find_font(family: str) -> FontFile:
+    """Return the regular face of a family, as fontconfig finds it."""
+    wanted = _folded(family)
+    faces = [[path, index, style] for names, path, index, style in _installed()
+             if wanted in names]
     if not faces:
         raise FontError(
             f"font family {family!r} is not installed (see the set-up in README.md)",

@@ -17,6 +17,7 @@ import shutil
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
+from typing import NamedTuple
 
 from babel.messages.catalog import Catalog
 
@@ -124,9 +125,9 @@ def _line_of(raw: bytes, start: bytes) -> int | None:
     return None
 
 
-@dataclass(frozen=True)
-class Message:
-    """A catalog entry as a Translator needs it."""
+class Message(NamedTuple):
+    """A catalog entry as a Translator needs it (a tuple: a catalog holds thousands, and a
+    build with nothing to do reads them all from the cache)."""
 
     context: str | None
     id: str | tuple[str, ...]  # a tuple for a plural message
