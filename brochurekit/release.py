@@ -158,11 +158,48 @@ def release(root: Path, out: Path, cache: Path, jobs: int, shard: Shard | None =
         "sites": [{"site": site.id, "name": site.name, "example": site.example}
                   for site in chosen],
     }
+    if _already(root, out, manifest):
+        log.info("%s already holds this release (%d brochures, every file as its "
+                 "checksums say): nothing to replace", out, len(entries))
+        return 0
     assemble(root, manifest, {name: cache / name for e in entries
                               for name in (e["file"], e["web_page"])}, out,
              thumbnails=None if shard else cache / THUMBNAILS)
     log.info("released %d brochures, each as PDF and web page, to %s", len(entries), out)
     return 0
+
+
+def _already(root: Path, out: Path, manifest: dict) -> bool:
+    """Say whether `out` is a release of exactly this manifest and index, every file in it
+    as its SHA256SUMS says and no other file: then writing it again would change nothing."""
+    if not (out / MARK).is_file():
+        return False
+    try:
+        written = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        sums = (out / CHECKSUMS).read_text(encoding="utf-8").splitlines()
+    except (OSError, ValueError):
+        return False
+    expected = {**manifest, "brochures": sorted(
+        ({**entry, "thumbnail": _thumbnail_path(entry["file"])}
+         for entry in manifest["brochures"]), key=_order)}
+    if written != expected:
+        return False
+    try:
+        if (out / "index.html").read_text(encoding="utf-8") != _index(root, expected):
+            return False
+    except (OSError, UnicodeDecodeError):
+        return False
+    listed = {}
+    for line in sums:
+        digest, _, name = line.partition("  ")
+        listed[name] = digest
+    present = {path.relative_to(out).as_posix() for path in out.rglob("*") if path.is_file()}
+    if present != set(listed) | {CHECKSUMS}:
+        return False
+    try:
+        return all(sha256_file(out / name) == digest for name, digest in listed.items())
+    except OSError:
+        return False
 
 
 def _sites(root: Path, named: tuple[str, ...] | None) -> list:
@@ -385,7 +422,7 @@ def assemble(root: Path, manifest: dict, files: dict[str, Path], out: Path,
 
     `thumbnails`: a folder of thumbnails named by their PDF's SHA-256, reused when the
     PDF is unchanged (a thumbnail is rendered from the PDF alone), kept to those used."""
-    manifest["brochures"].sort(key=lambda e: (e.get("site") or "", e["language"], e["topic"]))
+    manifest["brochures"].sort(key=_order)
     out.parent.mkdir(parents=True, exist_ok=True)
     clear_leftovers(out)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -485,10 +522,20 @@ def _pages(path: Path) -> int:
         document.close()
 
 
+def _order(entry: dict) -> tuple[str, str, str]:
+    """Order the manifest's brochures: the neutral ones, then each site's; by language."""
+    return entry.get("site") or "", entry["language"], entry["topic"]
+
+
+def _thumbnail_path(file: str) -> str:
+    """Return where a brochure's thumbnail is in the release."""
+    return (Path("thumbnails") / file).with_suffix(".png").as_posix()
+
+
 def _thumbnail(pdf: Path, folder: Path, cache: Path | None = None) -> str:
     """Render the first page as a PNG beside the index, or copy it from `cache` where the
     same PDF's is; return its relative path."""
-    relative = Path("thumbnails") / pdf.relative_to(folder).with_suffix(".png")
+    relative = Path(_thumbnail_path(pdf.relative_to(folder).as_posix()))
     target = folder / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     if cache is None:
