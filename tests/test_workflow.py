@@ -24,7 +24,7 @@ def read(path: Path):
 def fresh_template(tmp_path_factory) -> Path:
     """Extract the template from the real project into a throw-away copy."""
     copy = tmp_path_factory.mktemp("extract")
-    for part in ("brochures", "templates", "brochurekit", "babel.cfg"):
+    for part in ("brochures", "sites", "templates", "brochurekit", "babel.cfg"):
         source = ROOT / part
         (subprocess.run(["cp", "-r", str(source), str(copy / part)], check=True))
     return catalogs.extract(copy)
