@@ -207,8 +207,7 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
         page_css=Markup(web_css + brand_css(site.colour if site else None)) if web_css
         else page_css(reading, language, paper, draft, site.colour if site else None),
         clinic=_clinic(site, translator, logo) if site else None,
-        tel=lambda phone: Markup('<bdi class="tel" dir="ltr">%s</bdi>') % phone.shown,
-        emergency=lambda number: Markup('<bdi class="tel" dir="ltr">%s</bdi>') % number,
+        tel=lambda number: Markup('<bdi class="tel" dir="ltr">%s</bdi>') % number,
         own=lambda text: Markup('<bdi dir="%s">%s</bdi>') % (direction_of(text), text),
         direction=direction_of,
         web=web_css is not None,
