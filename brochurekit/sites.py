@@ -158,10 +158,7 @@ def parse_site(text: str, file: str, root: Path | None, known_languages: tuple[s
     reader = Reader(file)
     site_id = Path(file).stem
     fields = reader.mapping(node, "site", SITE_KEYS, OPTIONAL_KEYS)
-    country = reader.text(fields["country"], "country").upper()
-    if country not in phonenumbers.SUPPORTED_REGIONS:
-        raise reader.fail(fields["country"], "country", f"{country!r} is not a country code "
-                          "phonenumbers knows (two letters: US, CA, GB...)")
+    country = _country(reader, fields["country"], "country")
     languages = reader.texts(fields["languages"], "languages")
     for item, lang in zip(reader.sequence(fields["languages"], "languages"), languages,
                           strict=True):
@@ -252,6 +249,15 @@ def _phone(reader: Reader, node: Node, where: str, country: str, kinds: bool) ->
                  shown)
 
 
+def _country(reader: Reader, node: Node, where: str) -> str:
+    """Read a two-letter country code that phonenumbers knows."""
+    country = reader.text(node, where).upper()
+    if country not in phonenumbers.SUPPORTED_REGIONS:
+        raise reader.fail(node, where, f"{country!r} is not a country code phonenumbers "
+                          "knows (two letters: US, CA, GB...)")
+    return country
+
+
 def _emergency(reader: Reader, node: Node | None, country: str, country_node: Node) -> str:
     """Return the emergency number: as written, if it is one there, else the country's."""
     if node is None:
@@ -268,10 +274,7 @@ def _emergency(reader: Reader, node: Node | None, country: str, country_node: No
 
 def _support(reader: Reader, node: Node, where: str, file: str) -> Support:
     fields = reader.mapping(node, where, ("name", "country", "phone", "description"))
-    country = reader.text(fields["country"], f"{where}.country").upper()
-    if country not in phonenumbers.SUPPORTED_REGIONS:
-        raise reader.fail(fields["country"], f"{where}.country", f"{country!r} is not a "
-                          "country code")
+    country = _country(reader, fields["country"], f"{where}.country")
     described = fields["description"]
     text = reader.text(described, f"{where}.description")
     if len(text) > 160:
