@@ -19,7 +19,7 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.pdf import tags
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetchingError
+from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
 from . import actualtext, compactfonts, printshop
 from .editions import EDITIONS
@@ -27,6 +27,7 @@ from .editions import stylesheets as edition_stylesheets
 from .errors import RenderError
 from .files import write_atomically
 from .fit import Fitted, Remake, fit
+from .sites import PROJECT_BRAND, palette
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class ProjectFetcher(URLFetcher):
         self.root = root.resolve()
         self.folders = tuple(self.root / folder for folder in ASSET_FOLDERS)
         self.refused: list[str] = []
+        self.cmyk_profile: Path | None = None  # the print-shop edition's: logos in CMYK
 
     def fetch(self, url, headers=None):  # noqa: ANN001, ANN201
         reason = self._refusal(url)
@@ -65,7 +67,13 @@ class ProjectFetcher(URLFetcher):
             raise URLFetchingError(f"refused: {shown}")
         if url.startswith("data:"):
             return super().fetch(url, headers)
-        return super().fetch(Path(unquote(urlsplit(url).path)).resolve().as_uri(), headers)
+        path = Path(unquote(urlsplit(url).path)).resolve()
+        if self.cmyk_profile and path.is_relative_to(self.root / "sites" / "logos"):
+            data, kind = printshop.cmyk_logo(path.read_bytes(), path.suffix.lower() == ".svg",
+                                             self.cmyk_profile)
+            # Not a file: URL, which WeasyPrint would read again from the disk.
+            return URLFetcherResponse(f"cmyk:{path.name}", data, {"Content-Type": kind})
+        return super().fetch(path.as_uri(), headers)
 
     def _refusal(self, url: str) -> str | None:
         """Say why a URL is refused, or None if it may be fetched."""
@@ -165,21 +173,27 @@ class PdfWriter:
     """Render HTML to PDF files, sharing fonts and stylesheets across documents."""
 
     def __init__(self, root: Path, editions: tuple[str, ...] = (),
-                 print_profile: Path | None = None):
-        """`print_profile`: the print-shop edition's CMYK profile (default: printshop's)."""
+                 print_profile: Path | None = None, colour: str | None = None):
+        """`print_profile`: the print-shop edition's CMYK profile (default: printshop's);
+        `colour`: a clinic's brand colour, which the print-shop edition prints in CMYK."""
         self.root = root.resolve()
         self.fetcher = ProjectFetcher(self.root)
         self.font_config = FontConfiguration()
         self.cache: dict = {}
         self.options: dict = {"pdf_variant": PDF_VARIANT}
         self.color_profiles: dict = {}
+        own: list[CSS] = []
         if any(EDITIONS[name].print_shop for name in editions):
             self.options = {"pdf_variant": PRINT_VARIANT, "pdf_tags": True,
                             "finisher": printshop.finish}
-            self.color_profiles = printshop.color_profiles(
-                print_profile or printshop.profile_path(self.root, None))
+            profile = print_profile or printshop.profile_path(self.root, None)
+            self.color_profiles = printshop.color_profiles(profile)
+            self.fetcher.cmyk_profile = profile
+            if colour not in (None, PROJECT_BRAND):
+                own.append(CSS(string=printshop.cmyk_css(palette(colour), profile),
+                               font_config=self.font_config))
         self.stylesheets = [self._stylesheet(name)
-                            for name in (*STYLESHEETS, *edition_stylesheets(editions))]
+                            for name in (*STYLESHEETS, *edition_stylesheets(editions))] + own
 
     def _stylesheet(self, name: str) -> CSS:
         """Parse one of the project's stylesheets; any warning is an error."""

@@ -22,6 +22,7 @@ do, which `finish` does on the PDF object before it is written (WeasyPrint's pub
 from __future__ import annotations
 
 import functools
+import io
 import re
 import uuid
 from pathlib import Path
@@ -87,6 +88,72 @@ def color_profiles(path: Path) -> dict:
     with path.open("rb") as handle:
         return {"device-cmyk": ColorProfile(handle, path.as_uri(), "relative-colorimetric",
                                             ["cyan", "magenta", "yellow", "black"])}
+
+
+@functools.cache
+def _to_cmyk(path: Path):  # noqa: ANN202 (a PIL ImageCms transform)
+    from PIL import ImageCms
+
+    return ImageCms.buildTransform(ImageCms.createProfile("sRGB"),
+                                   ImageCms.getOpenProfile(str(path)), "RGB", "CMYK",
+                                   renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
+
+
+def device_cmyk(rgb: tuple[int, int, int], path: Path) -> str:
+    """Return an sRGB colour through the CMYK profile (relative colorimetric) as CSS
+    `device-cmyk()`, rounded to whole percents, as print-shop.css gives its palette."""
+    from PIL import Image, ImageCms
+
+    inks = ImageCms.applyTransform(Image.new("RGB", (1, 1), rgb), _to_cmyk(path)).getpixel((0, 0))
+    return f"device-cmyk({' '.join(f'{round(ink / 255, 2):g}' for ink in inks)})"
+
+
+def cmyk_css(colours: dict[str, str], path: Path) -> str:
+    """Return a clinic's palette (sites.palette: custom property -> #rrggbb) in the
+    profile's CMYK. The declarations are `!important`: the edition's stylesheet is a user
+    stylesheet, and the brochure's own <style> sets the palette in sRGB."""
+    return ":root { " + "; ".join(
+        f"--{name}: {device_cmyk(_rgb(colour), path)} !important"
+        for name, colour in colours.items()) + " }"
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return red, green, blue
+
+
+# Where an SVG gives a colour: presentation attributes, and the same properties in style.
+SVG_COLOUR = re.compile(r"""(?P<name>\b(?:fill|stroke|stop-color|flood-color|lighting-color|color))
+                            (?P<between>\s*=\s*["']|\s*:\s*)(?P<value>[^;"'<>]+)""",
+                        re.VERBOSE)
+
+
+def cmyk_logo(data: bytes, svg: bool, path: Path) -> tuple[bytes, str]:
+    """Return a clinic's logo with its colours in the profile's CMYK, and its type: an
+    SVG with every colour as `device-cmyk()` (black where it sets none), a PNG as a CMYK
+    JPEG on white paper. The print-shop edition has no RGB in it."""
+    if svg:
+        from tinycss2.color3 import parse_color
+
+        def ink(found: re.Match) -> str:
+            colour = parse_color(found["value"].strip())
+            if colour is None or colour == "currentColor" or colour.alpha == 0:
+                return found[0]  # none, a url(#gradient)...: left as it is
+            rgb = tuple(round(channel * 255) for channel in colour[:3])
+            return found["name"] + found["between"] + device_cmyk(rgb, path)
+
+        text = SVG_COLOUR.sub(ink, data.decode("utf-8"))
+        text = re.sub(r"<svg\b(?![^>]*\bfill\s*=)", '<svg fill="device-cmyk(0 0 0 1)"', text,
+                      count=1)
+        return text.encode("utf-8"), "image/svg+xml"
+    from PIL import Image, ImageCms
+
+    image = Image.open(io.BytesIO(data)).convert("RGBA")
+    paper = Image.new("RGBA", image.size, (255, 255, 255, 255))
+    rgb = Image.alpha_composite(paper, image).convert("RGB")
+    buffer = io.BytesIO()
+    ImageCms.applyTransform(rgb, _to_cmyk(path)).save(buffer, "JPEG", quality=95)
+    return buffer.getvalue(), "image/jpeg"
 
 
 def finish(document, pdf: pydyf.PDF) -> None:  # noqa: ANN001 (WeasyPrint's Document)

@@ -40,7 +40,15 @@ EMERGENCY = {"US": "911", "CA": "911", "MX": "911", "GB": "999", "IE": "112", "A
                  "RO", "SE", "SI", "SK")}}
 # The brand colour is the colour of headings and rules on white and on the boxes' tint,
 # and the background of white text on the cover (styles/tokens.css): WCAG AA for text.
-BRAND_BACKGROUNDS = {"white paper": "#ffffff", "the boxes' tint": "#e8f1f5"}
+PAPER = "#ffffff"
+PROJECT_BRAND = "#0b4f6c"  # styles/tokens.css's --brand: a site without a colour of its own
+# The lighter colours of styles/tokens.css, made from a clinic's colour as the project's
+# are from its blue (#0b4f6c): its hue, a fixed lightness, a share of its saturation.
+SHADES = {"brand-tint": (0.935, 0.48),  # the background of boxes and cards
+          "brand-pale": (0.861, 0.43),  # the light stripes of "may be given"
+          "brand-rule": (0.694, 0.535),  # the rule on the cover band
+          "rule": (0.631, 0.3),  # diagram frames, note lines
+          "write-line": (0.471, 0.133)}  # the writing lines after questions
 AA_CONTRAST = 4.5
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 LOGO_FOLDERS = ("sites/logos", "images")  # the folders brochurekit.pdf lets the renderer read
@@ -170,7 +178,7 @@ def parse_site(text: str, file: str, root: Path | None, known_languages: tuple[s
     if not phones:
         raise reader.fail(fields["phones"], "phones", "list at least one number to call")
     emergency = _emergency(reader, fields.get("emergency"), country, fields["country"])
-    colour = "#0b4f6c"
+    colour = PROJECT_BRAND
     if "colour" in fields:
         colour = reader.text(fields["colour"], "colour")
         if not COLOUR.match(colour):
@@ -326,8 +334,8 @@ def _https(reader: Reader, node: Node | None, where: str) -> str | None:
 
 def luminance(colour: str) -> float:
     """Return a #rrggbb colour's relative luminance (WCAG 2.1)."""
-    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+              for c in _rgb(colour)]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
@@ -337,11 +345,34 @@ def contrast(first: str, second: str) -> float:
     return (lighter + 0.05) / (darker + 0.05)
 
 
+def palette(colour: str) -> dict[str, str]:
+    """Return the colours a brochure is drawn in for a brand colour: the colour itself
+    (`brand`) and its lighter shades (SHADES), as custom properties of styles/tokens.css."""
+    hue, _, saturation = colorsys.rgb_to_hls(*_rgb(colour))
+    return {"brand": colour, **{name: _hex(colorsys.hls_to_rgb(hue, light, saturation * share))
+                                for name, (light, share) in SHADES.items()}}
+
+
+def backgrounds(colour: str) -> dict[str, str]:
+    """Return what text in a brand colour is printed on: white paper, and the boxes' tint
+    made from the colour."""
+    return {"white paper": PAPER, "the boxes' tint": palette(colour)["brand-tint"]}
+
+
+def _rgb(colour: str) -> tuple[float, float, float]:
+    red, green, blue = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    return red, green, blue
+
+
+def _hex(rgb: tuple[float, float, float]) -> str:
+    return "#" + "".join(f"{round(c * 255):02x}" for c in rgb)
+
+
 def contrast_problem(colour: str) -> str | None:
     """Say why a brand colour fails WCAG AA somewhere the brochure uses it, proposing the
     nearest shade that passes everywhere (the same hue, darker); None if it passes."""
     failing = [(name, contrast(colour, background))
-               for name, background in BRAND_BACKGROUNDS.items()
+               for name, background in backgrounds(colour).items()
                if contrast(colour, background) < AA_CONTRAST]
     if not failing:
         return None
@@ -353,12 +384,10 @@ def contrast_problem(colour: str) -> str | None:
 def passing_shade(colour: str) -> str:
     """Return the lightest shade of a colour's hue and saturation that passes AA on every
     background it is used on."""
-    red, green, blue = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
-    hue, light, saturation = colorsys.rgb_to_hls(red, green, blue)
+    hue, light, saturation = colorsys.rgb_to_hls(*_rgb(colour))
     for step in range(round(light * 1000), -1, -1):
-        shade = "#" + "".join(f"{round(c * 255):02x}" for c in
-                              colorsys.hls_to_rgb(hue, step / 1000, saturation))
-        if all(contrast(shade, bg) >= AA_CONTRAST for bg in BRAND_BACKGROUNDS.values()):
+        shade = _hex(colorsys.hls_to_rgb(hue, step / 1000, saturation))
+        if all(contrast(shade, bg) >= AA_CONTRAST for bg in backgrounds(shade).values()):
             return shade
     return "#000000"
 

@@ -330,3 +330,31 @@ def test_it_is_still_pdf_ua_1(shop):
     verdicts = validate(list(shop[2].values()))  # large print too
     assert {path: (v.status, v.rules) for path, v in verdicts.items()} == {
         path: ("compliant", {}) for path in shop[2].values()}
+
+
+@pytest.mark.parametrize("site_id", ["lakeshore-example", "riverside-example"])
+def test_a_clinics_print_shop_edition_is_in_cmyk_in_its_own_colour(tmp_path, site_id):
+    # Lakeshore: plum, a PNG logo; Riverside: green, an SVG logo.
+    from brochurekit.catalogs import languages
+    from brochurekit.printshop import cmyk_css
+    from brochurekit.sites import load_sites, palette
+
+    site = load_sites(ROOT, tuple(languages(ROOT)), ("letter", "a4"))[site_id]
+    [result] = build(ROOT, BuildOptions(out=tmp_path, site=site, editions=("print-shop",),
+                                        languages=("en",), topics=(TOPIC,), jobs=1))
+    assert result.error is None, result.error
+    reader = PdfReader(result.path)
+    used = list(colour_use(reader))
+    assert not [(where, what) for where, what in used
+                if what in {"rg", "RG", "/DeviceRGB"} or "N=3" in what], used[:5]
+    images = [what for where, what in used if " image " in where]
+    # A PNG logo in CMYK; the QR code (a site with a web address) in black ink.
+    assert images == ["/DeviceCMYK"] * site.logo.endswith(".png") + ["/DeviceGray"] * bool(
+        site.base_url)
+    # The band, the boxes' tint and the band's rule are the clinic's colour, in CMYK.
+    twins = dict(re.findall(r"--([\w-]+): device-cmyk\(([\d. ]+)\)",
+                            cmyk_css(palette(site.colour), Path(DEFAULT_PROFILE))))
+    drawn = reader.pages[0].get_contents().get_data()
+    for name in ("brand", "brand-tint", "brand-rule"):
+        assert f"\n{twins[name]} scn\n".encode() in drawn, name
+    assert twins["brand"] != "1 0.7 0.4 0.27"  # the project's blue

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import shutil
 import subprocess
+import zlib
 from pathlib import Path
 
 import pypdfium2
@@ -15,7 +17,14 @@ from brochurekit.build import BuildOptions, build
 from brochurekit.catalogs import languages
 from brochurekit.cli import EXIT_INPUT, EXIT_OK, main
 from brochurekit.errors import ContentError
-from brochurekit.sites import contrast, load_sites, parse_site, passing_shade
+from brochurekit.sites import (
+    PROJECT_BRAND,
+    contrast,
+    load_sites,
+    palette,
+    parse_site,
+    passing_shade,
+)
 from conftest import ROOT
 
 TOPIC = "stage-4-anal-cancer"
@@ -87,7 +96,8 @@ def test_a_brand_colour_that_fails_wcag_aa_is_refused_with_the_nearest_passing_s
         parse(text)
     assert raised.value.line == line_of(text, "colour:")
     shade = re.search(r"passes is (#[0-9a-f]{6})", raised.value.message)[1]
-    assert contrast(shade, "#ffffff") >= 4.5 and contrast(shade, "#e8f1f5") >= 4.5
+    assert contrast(shade, "#ffffff") >= 4.5
+    assert contrast(shade, palette(shade)["brand-tint"]) >= 4.5  # the boxes, in its tint
     assert shade == passing_shade("#3a9bd9")
     assert parse(site_text(**{'colour: "#1d5c3a"': f'colour: "{shade}"'})).colour == shade
     lighter = "#" + "".join(f"{min(255, int(shade[i:i + 2], 16) + 6):02x}" for i in (1, 3, 5))
@@ -211,7 +221,6 @@ def test_every_number_prints_exactly_as_formatted_in_every_language(site_pdfs, s
 
 def test_the_cover_and_back_page_carry_the_clinic_in_its_colour(site_pdfs):
     path = site_pdfs[("riverside-example", "ar")]
-    reader = PdfReader(path)
     document = pypdfium2.PdfDocument(path)
     try:  # poppler mirrors the brackets of this lone Latin line on an Arabic cover (#14)
         assert "Riverside Cancer Clinic (example)" in document[0].get_textpage().get_text_range()
@@ -221,9 +230,43 @@ def test_the_cover_and_back_page_carry_the_clinic_in_its_colour(site_pdfs):
     assert "Riverside Cancer Clinic (example)" in pages[-3]  # the back page: whole in both
     last = " ".join(pages[-3:])
     assert "217-555-0143" in last and "American Cancer Society" in last
-    stream = b"".join(page.get_contents().get_data() for page in reader.pages[:1])
-    # The band is the brand colour (#1d5c3a), not the project's own blue.
-    assert b"0.113725 0.360784 0.227451 rg" in stream or b".113725 .360784 .227451 rg" in stream
+    drawn = b"".join(streams(path))
+    # The band is the brand colour (#1d5c3a), the boxes its tint, not the project's blues.
+    shades = palette("#1d5c3a")
+    for colour in (shades["brand"], shades["brand-tint"], shades["brand-rule"]):
+        assert fill(colour).search(drawn), colour
+    for colour in ("#e8f1f5", "#8fc1d3", "#1d6f8f", "#4a93ad", "#a9d3df"):  # cover.svg's
+        assert not fill(colour).search(drawn), colour
+
+
+def streams(path: Path):
+    """Yield the data of every stream in a PDF (pages, forms, patterns, drawings),
+    inflated where it is compressed."""
+    for found in re.finditer(rb"stream\r?\n(.*?)endstream", path.read_bytes(), re.DOTALL):
+        try:
+            yield zlib.decompress(found[1])
+        except zlib.error:
+            yield found[1]
+
+
+def fill(colour: str) -> re.Pattern[bytes]:
+    """Match the fill operator WeasyPrint writes for a #rrggbb colour."""
+    channels = [f"{int(colour[i:i + 2], 16) / 255:.6f}".rstrip("0").rstrip(".")
+                for i in (1, 3, 5)]
+    return re.compile(" ".join(f"0?{re.escape(c.removeprefix('0'))}" if c != "0" else "0"
+                               for c in channels).encode() + rb" rg")
+
+
+def test_a_brand_colour_makes_the_palette_as_the_projects_blue_makes_its_own():
+    tokens = (ROOT / "styles" / "tokens.css").read_text(encoding="utf-8")
+    made = palette(PROJECT_BRAND)
+    for name, colour in made.items():
+        token = re.search(rf"--{name}: (#[0-9a-f]{{6}})", tokens)[1]
+        assert max(abs(int(colour[i:i + 2], 16) - int(token[i:i + 2], 16))
+                   for i in (1, 3, 5)) <= 2, (name, colour, token)
+    # Another colour keeps its hue in every shade, and passes AA on its own tint.
+    plum = palette("#6a1b4d")
+    assert plum["brand-tint"] == "#f3eaf0" and contrast("#6a1b4d", plum["brand-tint"]) >= 4.5
 
 
 @pytest.mark.parametrize("case", [("riverside-example", "ar"), ("riverside-example", "en"),
@@ -294,6 +337,14 @@ def test_a_release_holds_a_named_site_and_its_web_pages_pass_axe(project, tmp_pa
         assert "416-555-0170" in text and "888-939-3333" in text
         assert page.locator("img.clinic-logo").get_attribute("src").startswith(
             "data:image/png;base64,")  # inline: the page works offline
+        band, box = (page.evaluate(f"getComputedStyle(document.querySelector('{selector}'))"
+                                   ".backgroundColor") for selector in (".cover-band",
+                                                                        ".summary-box"))
+        assert (band, box) == ("rgb(106, 27, 77)", "rgb(243, 234, 240)")  # its plum, its tint
+        hills = page.evaluate("getComputedStyle(document.querySelector('.cover-band'))"
+                              ".backgroundImage")
+        assert hills.startswith('url("data:image/svg+xml;base64,')
+        assert base64.b64decode(hills[31:-2]) == (ROOT / "styles/cover-tint.svg").read_bytes()
         page.add_script_tag(path=str(AXE))
         found = page.evaluate("""(tags) => axe.run(document, {runOnly: {type: 'tag',
             values: tags}}).then(r => r.violations.map(v => [v.id, v.nodes.length,
