@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import pickle
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+from filelock import FileLock
 from pypdf import PdfReader
 
 from brochurekit.build import BuildOptions, BuildResult, build
@@ -17,16 +22,44 @@ CONTENT = load_content(ROOT)
 LANGUAGES = languages(ROOT)
 TOPICS = [topic.id for topic in CONTENT.topics]
 TRANSLATED = [lang for lang in LANGUAGES if lang != "en"]
+T = TypeVar("T")
 PROJECT_PARTS = ("brochures", "locales", "templates", "styles", "brochurekit", "babel.cfg", "sites",
                  "pyproject.toml")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:  # noqa: ARG001
+    """`-n auto` (pyproject.toml): a test worker per core, at most 4. Each holds WeasyPrint,
+    and the tests that build start build workers of their own."""
+    return max(1, min(len(os.sched_getaffinity(0)), 4))
+
+
+def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str,
+                 make: Callable[[Path], T]) -> T:
+    """Return what `make(folder)` makes, made once for the whole test run: the tests run
+    in pytest-xdist workers (pyproject.toml), and the first worker to ask makes it in a
+    folder all of them share while the others wait, then read it back."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:  # one process: nothing to share
+        return make(tmp_path_factory.mktemp(name))
+    shared = tmp_path_factory.getbasetemp().parent  # the run's folder, above each worker's
+    made = shared / f"{name}.pickle"
+    with FileLock(f"{made}.lock"):
+        if made.is_file():
+            return pickle.loads(made.read_bytes())  # noqa: S301 (written by this run)
+        folder = shared / name
+        folder.mkdir()
+        value = make(folder)
+        made.write_bytes(pickle.dumps(value))
+        return value
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], BuildResult]:
     """Build every topic in every language once; map (lang, topic) to its result."""
-    out = tmp_path_factory.mktemp("dist")
-    results = build(ROOT, BuildOptions(out=out, jobs=2))
-    return {(r.lang, r.topic): r for r in results}
+    def make(out: Path) -> dict[tuple[str, str], BuildResult]:
+        return {(r.lang, r.topic): r for r in build(ROOT, BuildOptions(out=out, jobs=2))}
+
+    return once_per_run(tmp_path_factory, "dist", make)
 
 
 # The other editions of one topic, in a few scripts (tests/test_verapdf.py validates them,
@@ -38,15 +71,17 @@ EDITIONS = {"bilingual": ("ar", "pa"), "large_print": ("zh_Hans", "fa"), "bookle
 @pytest.fixture(scope="session")
 def edition_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
     """Build EDITIONS of EDITION_TOPIC once; map (edition, lang) to the PDF's path."""
-    paths = {}
-    for edition, langs in EDITIONS.items():
-        out = tmp_path_factory.mktemp(edition)
-        for result in build(ROOT, BuildOptions(out=out, languages=langs,
-                                               topics=(EDITION_TOPIC,), jobs=2,
-                                               editions=(edition.replace("_", "-"),))):
-            assert result.error is None, result.error
-            paths[(edition, result.lang)] = result.path
-    return paths
+    def make(folder: Path) -> dict[tuple[str, str], Path]:
+        paths = {}
+        for edition, langs in EDITIONS.items():
+            for result in build(ROOT, BuildOptions(out=folder / edition, languages=langs,
+                                                   topics=(EDITION_TOPIC,), jobs=2,
+                                                   editions=(edition.replace("_", "-"),))):
+                assert result.error is None, result.error
+                paths[(edition, result.lang)] = result.path
+        return paths
+
+    return once_per_run(tmp_path_factory, "editions", make)
 
 
 def seed_cache(built, cache: Path, monkeypatch) -> None:
