@@ -6,6 +6,7 @@ import io
 import statistics
 import subprocess
 
+import pypdfium2
 import pytest
 from pypdf import PdfReader
 from test_pdf import squash
@@ -307,6 +308,22 @@ def test_bilingual_sets_the_language_at_the_inline_start_and_english_beside_it(b
             assert in_english_half > 0.9 * len(latin)  # the rest: drug names, HPV, 5-FU
     finally:
         document.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_bilingual_cover_page_holds_what_matters_most_not_the_band_alone(bilingual, lang):
+    # Whole, the box of key messages did not fit under the tall two-language band and
+    # moved to page 2: 30 of 52 bilingual covers were the band and blank paper below it.
+    # Now the box may break between its items there, and its first one is on the cover.
+    document = pypdfium2.PdfDocument(bilingual[lang].path)
+    try:
+        cover = document[0].get_textpage().get_text_range()
+    finally:
+        document.close()
+    first = CONTENT.topic("stage-4-anal-cancer").key_messages[0].text
+    # Its words: PDFium reads the halves' first lines, on one baseline, as one line.
+    for unit in ("What you most need to know", first):
+        assert all(word in cover.split() for word in unit.split()), (lang, unit)
 
 
 def test_bilingual_is_tagged_and_its_english_half_says_so(bilingual):
