@@ -27,7 +27,7 @@ from .editions import stylesheets as edition_stylesheets
 from .errors import RenderError
 from .files import write_atomically
 from .fit import Fitted, Remake, fit
-from .sites import PROJECT_BRAND, palette
+from .sites import LOGO_FOLDERS, PROJECT_BRAND, palette
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class ProjectFetcher(URLFetcher):
         self.root = root.resolve()
         self.folders = tuple(self.root / folder for folder in ASSET_FOLDERS)
         self.refused: list[str] = []
-        self.cmyk_profile: Path | None = None  # the print-shop edition's: logos in CMYK
+        self.cmyk_profile: Path | None = None  # the print-shop edition's: images in CMYK
 
     def fetch(self, url, headers=None):  # noqa: ANN001, ANN201
         reason = self._refusal(url)
@@ -68,7 +68,8 @@ class ProjectFetcher(URLFetcher):
         if url.startswith("data:"):
             return super().fetch(url, headers)
         path = Path(unquote(urlsplit(url).path)).resolve()
-        if self.cmyk_profile and path.is_relative_to(self.root / "sites" / "logos"):
+        if self.cmyk_profile and any(path.is_relative_to(self.root / folder)
+                                     for folder in LOGO_FOLDERS):
             data, kind = printshop.cmyk_logo(path.read_bytes(), path.suffix.lower() == ".svg",
                                              self.cmyk_profile)
             # Not a file: URL, which WeasyPrint would read again from the disk.
