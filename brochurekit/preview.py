@@ -20,11 +20,12 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from .catalogs import languages, load_translator
-from .content import load_content
+from .catalogs import Translator, languages, load_translator
+from .content import Topic, load_content
 from .errors import BrochureError
 from .pdf import STYLESHEETS, PdfWriter
-from .render import make_environment, render_html
+from .project import load_project
+from .render import Notes, make_environment, render_html
 
 log = logging.getLogger(__name__)
 
@@ -94,26 +95,41 @@ class Preview:
         return re.sub(r"(<body[^>]*>)", lambda m: m[1] + bar, html, count=1)
 
     def pdf(self, lang: str, topic_id: str) -> bytes:
-        """Return the brochure as a real (draft) PDF."""
-        html, _ = self._html(lang, topic_id)
+        """Return the brochure as a real (draft) PDF, laid out as the build lays it out:
+        on its language's paper, fitted to its page budget, with the notes' lines that
+        make its page count even (fit.py). A translator sees the pages that will print."""
+        topic, translator = self._load(lang, topic_id)
+        paper = load_project(self.root).paper_for(lang)
+        env = make_environment(self.root / "templates")
+
+        def remake(level: int, notes: Notes | None, flows: bool) -> str:
+            return render_html(env, topic, translator, paper, draft=True, notes=notes,
+                               fit=level, cover_flows=flows).html
+
         with self.lock:
             if self._writer is None:
                 self._writer = PdfWriter(self.root)
-            data, _ = self._writer.render(html, f"{lang}/{topic_id}")
+            data, _ = self._writer.render_fitted(remake, f"{lang}/{topic_id}",
+                                                 topic.page_budget)
         return data
 
     def error(self, error: BrochureError, state: str) -> str:
         """Return a page that shows an error and reloads once the file is fixed."""
         return self.pages.get_template("error.html.j2").render(error=str(error), state=state)
 
-    def _html(self, lang: str, topic_id: str) -> tuple[str, list[str]]:
-        """Render a brochure as a draft from fresh content and catalogs; return it with the
-        reasons each entry it would print was withdrawn (shown in English instead)."""
+    def _load(self, lang: str, topic_id: str) -> tuple[Topic, Translator]:
+        """Read a topic and a language's catalog afresh: a translator's last save shows."""
         if lang not in languages(self.root):
             raise BrochureError(f"unknown language {lang!r}")
         topic = load_content(self.root).topic(topic_id)
         with self.lock:
-            translator = load_translator(self.root, lang)
+            return topic, load_translator(self.root, lang)
+
+    def _html(self, lang: str, topic_id: str) -> tuple[str, list[str]]:
+        """Render a brochure as a draft from fresh content and catalogs; return it with the
+        reasons each entry it would print was withdrawn (shown in English instead)."""
+        topic, translator = self._load(lang, topic_id)
+        with self.lock:
             env = make_environment(self.root / "templates")
             rendered = render_html(env, topic, translator, "letter", draft=True)
         withdrawn = sorted(translator.rejected[key] for key in rendered.used

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import threading
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from brochurekit import preview
 from brochurekit.catalogs import catalog_path
@@ -98,13 +100,22 @@ def test_markup_in_a_translation_stays_text(site, page, project):
     assert page.locator("img").count() == 0
 
 
-def test_the_pdf_link_renders_the_real_pdf(site, page):
+def test_the_pdf_link_renders_the_real_pdf(site, page, built):
     page.goto(site + "/preview/zh_Hans/treating-anal-cancer")
     href = page.locator(".preview-bar a.pdf").get_attribute("href")
     response = page.request.get(site + href)
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.body().startswith(b"%PDF-")
+    # Laid out as the build lays it out: Chinese on A4, fitted, its notes' lines making
+    # its page count even, so a translator sees the pages that will print.
+    preview = PdfReader(io.BytesIO(response.body()))
+    printed = PdfReader(built[("zh_Hans", "treating-anal-cancer")].path)
+    assert len(preview.pages) == len(printed.pages)
+    assert [round(float(v)) for v in preview.pages[0].mediabox] == [0, 0, 595, 842]
+    notes = "".join(p.extract_text() for p in printed.pages[-3:])
+    assert "我的问题和笔记" in notes and "我的问题和笔记" in "".join(
+        p.extract_text() for p in preview.pages[-3:])
 
 
 # --- Issue #15: the preview server refuses what it should, with clear errors ------------
