@@ -31,7 +31,9 @@ PROJECT_PARTS = ("brochures", "locales", "templates", "styles", "brochurekit", "
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:  # noqa: ARG001
     """`-n auto` (pyproject.toml): a test worker per core, at most 4. Each holds WeasyPrint,
     and the tests that build start build workers of their own."""
-    return max(1, min(len(os.sched_getaffinity(0)), 4))
+    cores = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")  # Linux
+             else os.cpu_count() or 1)
+    return max(1, min(cores, 4))
 
 
 def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str,
@@ -47,7 +49,7 @@ def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str,
         if made.is_file():
             return pickle.loads(made.read_bytes())  # noqa: S301 (written by this run)
         folder = shared / name
-        folder.mkdir()
+        folder.mkdir(exist_ok=True)  # a worker that failed to make it may have left it
         value = make(folder)
         made.write_bytes(pickle.dumps(value))
         return value
