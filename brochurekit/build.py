@@ -640,7 +640,7 @@ def _start_worker(project: Project, options: BuildOptions, created: dt.datetime 
         project=project, options=options, created=created, content=loaded[0],
         translators=loaded[1], env=make_environment(project.root / "templates"),
         writer=PdfWriter(project.root, options.editions, print_profile(project, options),
-                         options.site.colour if options.site else None))
+                         options.site.own_colour if options.site else None))
 
 
 def _stop_with_parent() -> None:

@@ -27,7 +27,7 @@ from .editions import stylesheets as edition_stylesheets
 from .errors import RenderError
 from .files import write_atomically
 from .fit import Fitted, Remake, fit
-from .sites import LOGO_FOLDERS, PROJECT_BRAND, palette
+from .sites import LOGO_FOLDERS, palette
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,8 @@ class PdfWriter:
     def __init__(self, root: Path, editions: tuple[str, ...] = (),
                  print_profile: Path | None = None, colour: str | None = None):
         """`print_profile`: the print-shop edition's CMYK profile (default: printshop's);
-        `colour`: a clinic's brand colour, which the print-shop edition prints in CMYK."""
+        `colour`: a clinic's own brand colour (Site.own_colour), which the print-shop
+        edition prints in CMYK."""
         self.root = root.resolve()
         self.fetcher = ProjectFetcher(self.root)
         self.font_config = FontConfiguration()
@@ -190,7 +191,7 @@ class PdfWriter:
             profile = print_profile or printshop.profile_path(self.root, None)
             self.color_profiles = printshop.color_profiles(profile)
             self.fetcher.cmyk_profile = profile
-            if colour not in (None, PROJECT_BRAND):
+            if colour is not None:
                 own.append(CSS(string=printshop.cmyk_css(palette(colour), profile),
                                font_config=self.font_config))
         self.stylesheets = [self._stylesheet(name)

@@ -30,6 +30,7 @@ from pathlib import Path
 import pydyf
 
 from .errors import BrochureError
+from .sites import channels
 
 MM = 72 / 25.4
 BLEED = 3 * MM  # the bleed a shop trims off: backgrounds run to it (BleedBox)
@@ -113,13 +114,8 @@ def cmyk_css(colours: dict[str, str], path: Path) -> str:
     profile's CMYK. The declarations are `!important`: the edition's stylesheet is a user
     stylesheet, and the brochure's own <style> sets the palette in sRGB."""
     return ":root { " + "; ".join(
-        f"--{name}: {device_cmyk(_rgb(colour), path)} !important"
+        f"--{name}: {device_cmyk(channels(colour), path)} !important"
         for name, colour in colours.items()) + " }"
-
-
-def _rgb(colour: str) -> tuple[int, int, int]:
-    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
-    return red, green, blue
 
 
 # Where an SVG gives a colour: presentation attributes, and the same properties in style.

@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 from .catalogs import Reading, Translator, translated_percent
 from .content import TIMELINE_MARKS, Message, Source, Topic
 from .errors import CatalogError
-from .sites import PROJECT_BRAND, Site, palette
+from .sites import Site, palette
 
 PAPER_SIZES = {"letter": "letter", "a4": "A4", "half-letter": "5.5in 8.5in", "a5": "A5"}
 HALF_SIZES = {"letter": "half-letter", "a4": "a5"}  # the page size inside a booklet
@@ -185,7 +185,7 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
                            else translator.locale)
 
     template = env.get_template("brochure.html.j2")
-    brand = site.colour if site else None
+    brand = site.own_colour if site else None
     html = template.render(
         overdue=topic.review.overdue(created and created.date()),
         topic=topic,
@@ -207,7 +207,7 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
         latin=isolate_english,
         page_css=Markup(web_css + brand_css(brand)) if web_css
         else page_css(reading, language, paper, draft, brand),
-        own_colour=bool(brand_css(brand)),
+        own_colour=brand is not None,
         clinic=_clinic(site, translator, logo) if site else None,
         tel=lambda number: Markup('<bdi class="tel" dir="ltr">%s</bdi>') % number,
         own=lambda text: Markup('<bdi dir="%s">%s</bdi>') % (direction_of(text), text),
@@ -380,7 +380,7 @@ def page_css(reading: Reading, language: Language, paper: str,
 def brand_css(colour: str | None) -> str:
     """Return the CSS that draws a brochure in a clinic's brand colour, checked #rrggbb:
     the colour and its lighter shades (`--brand`, `--brand-tint`...: sites.palette)."""
-    if colour is None or colour == PROJECT_BRAND:
+    if colour is None:
         return ""
     if not re.fullmatch(r"#[0-9a-f]{6}", colour):
         raise ValueError(f"a brand colour is checked #rrggbb, got {colour!r}")

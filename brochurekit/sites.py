@@ -120,6 +120,11 @@ class Site:
     support: tuple[Support, ...] = ()
     base_url: str | None = None
 
+    @property
+    def own_colour(self) -> str | None:
+        """Return the site's brand colour if it is not the project's own, else None."""
+        return None if self.colour == PROJECT_BRAND else self.colour
+
     def name_in(self, lang: str) -> str:
         """Return the clinic's name in a language, if it has one there, else its own."""
         return dict(self.names).get(lang, self.name)
@@ -359,8 +364,14 @@ def backgrounds(colour: str) -> dict[str, str]:
     return {"white paper": PAPER, "the boxes' tint": palette(colour)["brand-tint"]}
 
 
+def channels(colour: str) -> tuple[int, int, int]:
+    """Return a #rrggbb colour's red, green and blue, 0 to 255."""
+    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return red, green, blue
+
+
 def _rgb(colour: str) -> tuple[float, float, float]:
-    red, green, blue = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    red, green, blue = (channel / 255 for channel in channels(colour))
     return red, green, blue
 
 

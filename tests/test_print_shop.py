@@ -253,11 +253,15 @@ def test_each_cmyk_colour_is_what_the_profile_makes_of_its_srgb_twin():
         assert sum((p - q) ** 2 for p, q in zip(ours, best, strict=True)) ** 0.5 <= 5, name
 
 
-def test_the_print_drawings_are_the_screen_drawings_in_cmyk():
-    screen = (ROOT / "styles" / "cover.svg").read_text()
-    shop = (ROOT / "styles" / "print-cover.svg").read_text()
+@pytest.mark.parametrize("name", ["cover.svg", "cover-tint.svg"])
+def test_the_print_drawings_are_the_screen_drawings_in_cmyk(name):
+    screen = (ROOT / "styles" / name).read_text()
+    shop = (ROOT / "styles" / f"print-{name}").read_text()
     assert re.findall(r' d="([^"]+)"', shop) == re.findall(r' d="([^"]+)"', screen)
     assert not re.findall(r'fill="#', shop) and len(re.findall(r'device-cmyk', shop)) == 3
+    # The clinic's hills are cover.svg's hills.
+    assert re.findall(r' d="([^"]+)"', screen) == re.findall(
+        r' d="([^"]+)"', (ROOT / "styles" / "cover.svg").read_text())
 
 
 # --- The profile ---------------------------------------------------------------------
