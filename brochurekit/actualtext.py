@@ -550,12 +550,69 @@ def _pdfium_reads_right_to_left(text: str) -> bool:
 
 @dataclass
 class _Line:
-    """The line box being drawn: does PDFium read it right to left?"""
+    """The line box being drawn: does PDFium read it right to left? And where the last
+    line with text was drawn: (stream, left, top, right, bottom, right-to-left)."""
 
     right_to_left: bool = False
+    last: tuple | None = None
 
 
 _line = _Line()
+
+
+# Side by side. PDFium takes text objects drawn one after the other on one baseline as one
+# line, whatever lies between them (CPDF_TextPage::ProcessTextObject gathers them, sorted by
+# where they start; ProcessInsertObject breaks a line only where the baseline moves). Two
+# blocks side by side, the halves of a bilingual pair or a table's cells, are drawn one
+# after the other: when the first has one line, it and the other's first line were read as
+# one line, in one direction: "أهم ما تحتاج إلى معرفته most you What". Between two such
+# lines, when either holds right-to-left text, an invisible space (/Artifact, text render
+# mode 3, /ActualText " ") is drawn a line lower: PDFium ends the line there, poppler
+# skips a space, and a screen reader following the tags does not meet it.
+def _side_by_side(stream: Stream, line: boxes.LineBox) -> None:
+    """Note where a line is drawn; if it is beside the line drawn before it (level with
+    it, not above or below it), with right-to-left text in either, end PDFium's line
+    between them."""
+    first = next((child for child in line.descendants() if isinstance(child, boxes.TextBox)
+                  and child.text.strip()), None)
+    tag = line.element_tag or ""
+    if first is None or "::" in tag or tag.startswith("@"):
+        return
+    left, top = line.position_x, line.position_y
+    right, bottom = left + line.width, top + line.height
+    rtl = line.style["direction"] == "rtl"
+    last, _line.last = _line.last, (stream, left, top, right, bottom, rtl)
+    if (last is None or last[0] is not stream or not (rtl or last[5])
+            or not (top < last[4] and last[2] < bottom)  # level with it
+            or (left < last[3] and last[1] < right)):  # not beside it
+        return
+    first.pango_layout.reactivate(first.style)  # as draw_text does before drawing it
+    try:
+        run = first.pango_layout.get_first_line()[0].runs[0].data
+        font, _ = stream.add_font(run.item.analysis.font)
+        glyphs = [run.glyphs.glyphs[i] for i in range(run.glyphs.num_glyphs)]
+        glyph = next((info.glyph for info in glyphs if info.geometry.width > 0
+                      and info.glyph != pango.PANGO_GLYPH_EMPTY
+                      and not info.glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG), None)
+    finally:
+        first.pango_layout.deactivate()
+    if glyph is None or font.bitmap:
+        return
+    size = first.style["font_size"]
+    stream.push_state()
+    pydyf.Stream.begin_marked_content(stream, "Artifact")
+    pydyf.Stream.begin_marked_content(stream, "Span", pydyf.Dictionary(
+        {"ActualText": pydyf.String(" ")}))
+    stream.begin_text()
+    stream.set_text_rendering(3)
+    stream.set_font_size(font.hash, size)
+    stream.set_text_matrix(1, 0, 0, -1, first.position_x,
+                           first.position_y + first.baseline + size)
+    stream.show_text(f"<{glyph:04x}>")
+    stream.end_text()
+    pydyf.Stream.end_marked_content(stream)
+    pydyf.Stream.end_marked_content(stream)
+    stream.pop_state()
 
 
 def _install_right_to_left() -> None:
@@ -567,6 +624,7 @@ def _install_right_to_left() -> None:
             return draw_inline_level(stream, page, box, *args, **kwargs)
         text = "".join(child.text for child in box.descendants()
                        if isinstance(child, boxes.TextBox))
+        _side_by_side(stream, box)
         before, _line.right_to_left = (_line.right_to_left, bool(
             RIGHT_TO_LEFT.search(text)) and _pdfium_reads_right_to_left(text))
         try:

@@ -315,6 +315,22 @@ def test_large_print_copies_out_whole_in_reading_order_too(edition_pdfs, transla
                          CONTENT.topic(EDITION_TOPIC))
 
 
+# A bilingual pair is two table cells side by side, drawn one after the other. PDFium took a
+# one-line half (a heading, a short item) and the other half's first line, drawn level
+# with it, as one line and read it in one direction: "أهم ما تحتاج إلى معرفته most you What"
+# (brochurekit/actualtext.py, "Side by side"). Each half now copies out whole, in its order.
+def test_bilingual_halves_copy_out_apart_and_whole_in_pdfium(edition_pdfs, translators):
+    topic, translator = CONTENT.topic(EDITION_TOPIC), translators["ar"]
+    copied = "".join(copied_pages(edition_pdfs[("bilingual", "ar")], translator,
+                                  topic)["pdfium"])
+    units = [message for message in topic.messages()
+             if message.kind not in UNREAD and message.kind != "figure-label"]
+    assert len(units) > 80
+    for message in units:
+        for text in (translate(translator, message), message.text):
+            assert letters(text) in copied, f"{message.file}:{message.line} {text[:50]}"
+
+
 ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
 
 
