@@ -114,8 +114,9 @@ def install() -> None:
 #   which PDFium reads in order of position: styles/fonts.css sets terms in one font.
 # - Ties, and blocks side by side: see _tie_breakers and _side_by_side below.
 # Left as they are (tests/test_accessibility.py names them): PDFium reads a line with two
-# left-to-right runs more than right-to-left ones, or a tie with right-to-left letters at
-# both ends, left to right, and a Persian number with a Latin unit is in two fonts; poppler
+# left-to-right runs more than right-to-left ones, and a tie the mark does not break ("5-FU
+# (فلورويوراسيل)": it lays the mark after the bracket, beside the Arabic word), left to
+# right, and a Persian number with a Latin unit is in two fonts; poppler
 # reads a page with more Latin than Arabic letters (the references, an English half) left
 # to right, and an Arabic line there with punctuation comes out in runs.
 RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
