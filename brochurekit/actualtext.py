@@ -635,7 +635,7 @@ RLM = "\u200f"
 
 def _tie_breakers(stream: Stream, line: boxes.LineBox, text: str) -> dict:
     """Plan the RLMs that make PDFium read a right-to-left paragraph's line right to left:
-    {text box: ("left",) or ("right",) or both}; empty if it reads so already or cannot."""
+    {text box: ["left"], ["right"] or both}; empty if it reads so already or cannot."""
     if line.style["direction"] != "rtl" or _pdfium_reads_right_to_left(text):
         return {}
     runs = [kind for kind, _ in itertools.groupby(map(_pdfium_class, text))]
@@ -655,7 +655,7 @@ def _tie_breakers(stream: Stream, line: boxes.LineBox, text: str) -> dict:
             textbox.pango_layout.deactivate()
         end = (found[0].drawn()[:1] if side == "left" else found[-1].drawn()[-1:]) \
             if found else ""
-        if end and _pdfium_class(end) != "R" and len(plan) < needed:
+        if end and _pdfium_class(end) != "R" and sum(map(len, plan.values())) < needed:
             plan.setdefault(textbox, []).append(side)
     return plan if sum(map(len, plan.values())) >= needed else {}
 
