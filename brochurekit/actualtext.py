@@ -635,8 +635,9 @@ RLM = "\u200f"
 
 def _tie_breakers(stream: Stream, line: boxes.LineBox, text: str) -> dict:
     """Plan the RLMs that make PDFium read a right-to-left paragraph's line right to left:
-    {text box: ["left"], ["right"] or both}; empty if it reads so already or cannot."""
-    if line.style["direction"] != "rtl" or _pdfium_reads_right_to_left(text):
+    {text box: ["left"], ["right"] or both}; empty if it cannot. `text` is the line's
+    text, which PDFium reads left to right."""
+    if line.style["direction"] != "rtl":
         return {}
     runs = [kind for kind, _ in itertools.groupby(map(_pdfium_class, text))]
     needed = runs.count("L") - runs.count("R") + 1
@@ -670,11 +671,11 @@ def _install_right_to_left() -> None:
         text = "".join(child.text for child in box.descendants()
                        if isinstance(child, boxes.TextBox))
         _side_by_side(stream, box)
-        marks = _tie_breakers(stream, box, text) if RIGHT_TO_LEFT.search(text) else {}
+        reads = bool(RIGHT_TO_LEFT.search(text)) and _pdfium_reads_right_to_left(text)
+        marks = _tie_breakers(stream, box, text) if RIGHT_TO_LEFT.search(text) and not reads \
+            else {}
         before = _line.right_to_left, _line.marks
-        _line.right_to_left = bool(marks) or (bool(RIGHT_TO_LEFT.search(text))
-                                              and _pdfium_reads_right_to_left(text))
-        _line.marks = marks
+        _line.right_to_left, _line.marks = reads or bool(marks), marks
         try:
             return draw_inline_level(stream, page, box, *args, **kwargs)
         finally:
