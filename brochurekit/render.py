@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 from .catalogs import Reading, Translator, translated_percent
 from .content import TIMELINE_MARKS, Message, Source, Topic
 from .errors import CatalogError
+from .safety import NUMBERING_SYSTEMS
 from .sites import Site, palette
 
 PAPER_SIZES = {"letter": "letter", "a4": "A4", "half-letter": "5.5in 8.5in", "a5": "A5"}
@@ -71,6 +72,17 @@ class Language:
             script=script_of(locale),
             keep_words=locale.language in KEEP_WORDS,
         )
+
+
+def in_numbering(text: str, numbering: str) -> str:
+    """Write a text's Western digits in a CLDR numbering system's digits. Babel formats a
+    date in Western digits whatever the locale's numbering: "23 نوامبر 2026" in Persian.
+
+    >>> in_numbering("23 نوامبر 2026", "arabext"), in_numbering("7", "latn")
+    ('۲۳ نوامبر ۲۰۲۶', '7')
+    """
+    zero = next((zero for zero, name in NUMBERING_SYSTEMS.items() if name == numbering), "0")
+    return text.translate({ord("0") + i: ord(zero) + i for i in range(10)})
 
 
 def script_of(locale: Locale) -> str:
@@ -181,8 +193,14 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
     )
 
     def day(value: dt.date) -> str:
-        return format_date(value, format="long", locale="en" if voice.english
-                           else translator.locale)
+        if voice.english:
+            return format_date(value, format="long", locale="en")
+        return number(format_date(value, format="long", locale=translator.locale))
+
+    def number(value: str) -> str:
+        """A number the brochure prints itself (a date, a figure's week), in the digits
+        of the language it is printed in."""
+        return value if voice.english else in_numbering(value, language.numbering)
 
     template = env.get_template("brochure.html.j2")
     brand = site.own_colour if site else None
@@ -197,6 +215,7 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
         review=translator.review_status({(m.context, m.text) for m in topic.messages()}),
         isolate=lambda name: Markup("<bdi>%s</bdi>") % name,
         format_date=day,
+        number=number,
         bilingual=bilingual,
         paper=paper,
         notes=notes,

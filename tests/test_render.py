@@ -116,3 +116,24 @@ def test_a_literal_percent_in_a_translation_prints_as_written():
                   render_html(ENV, TOPIC, translator, "letter").html)
     assert "100 % sûr {% include x %} 50 % des" in html
     assert re.search(r"Revu à 100 % le \d", html)
+
+
+# Babel writes a date in Western digits whatever the locale: a Persian brochure printed
+# "آخرین بازبینی: 23 نوامبر 2026" and its timeline's weeks as "1 … 7", beside translations in
+# Persian digits (۶ ماه). What the brochure writes itself is in the language's digits too.
+def test_dates_and_figure_numbers_are_in_the_languages_digits():
+    from brochurekit.render import in_numbering
+
+    assert in_numbering("23 نوامبر 2026", "arabext") == "۲۳ نوامبر ۲۰۲۶"
+    assert in_numbering("2026", "arab") == "٢٠٢٦"
+    assert in_numbering("2026", "latn") == in_numbering("2026", "unknown") == "2026"
+    topic = CONTENT.topic("treating-anal-cancer")
+    persian = render_html(ENV, topic, load_translator(ROOT, "fa"), "letter").html
+    last = topic.review.last_reviewed
+    assert f"{in_numbering(str(last.day), 'arabext')} " in persian
+    assert in_numbering(str(last.year), "arabext") in persian
+    weeks = re.findall(r'<div class="timeline-column">([^<]*)</div>', persian)
+    assert weeks[:7] == list("۱۲۳۴۵۶۷")
+    arabic = render_html(ENV, topic, load_translator(ROOT, "ar"), "a4").html
+    assert re.findall(r'<div class="timeline-column">([^<]*)</div>', arabic)[:7] == \
+        list("1234567")  # Arabic brochures print Western digits (Babel's `latn` for ar)
