@@ -120,9 +120,10 @@ def test_a_literal_percent_in_a_translation_prints_as_written():
 
 # Babel writes a date in Western digits whatever the locale: a Persian brochure printed
 # "آخرین بازبینی: 23 نوامبر 2026" and its timeline's weeks as "1 … 7", beside translations in
-# Persian digits (۶ ماه). What the brochure writes itself is in the language's digits too.
+# Persian digits (۶ ماه). What the brochure writes itself is in the language's digits too,
+# the sources' copyright years included (the references keep theirs, as published).
 def test_dates_and_figure_numbers_are_in_the_languages_digits():
-    from brochurekit.render import in_numbering
+    from brochurekit.render import brochure_sources, in_numbering
 
     assert in_numbering("23 نوامبر 2026", "arabext") == "۲۳ نوامبر ۲۰۲۶"
     assert in_numbering("2026", "arab") == "٢٠٢٦"
@@ -132,6 +133,8 @@ def test_dates_and_figure_numbers_are_in_the_languages_digits():
     last = topic.review.last_reviewed
     assert f"{in_numbering(str(last.day), 'arabext')} " in persian
     assert in_numbering(str(last.year), "arabext") in persian
+    years = {source.copyright for source in brochure_sources(topic) if source.copyright}
+    assert years and all(in_numbering(str(year), "arabext") in persian for year in years)
     weeks = re.findall(r'<div class="timeline-column">([^<]*)</div>', persian)
     assert weeks[:7] == list("۱۲۳۴۵۶۷")
     arabic = render_html(ENV, topic, load_translator(ROOT, "ar"), "a4").html
