@@ -368,7 +368,9 @@ def _clinic(site: Site, translator: Translator, logo: str | None) -> dict:
     return {"name": site.name_in(translator.lang), "logo": logo or site.logo,
             "address": site.address,
             "phones": site.phones, "website": site.website, "emergency": site.emergency,
-            "hours": [opening.text(translator.locale) for opening in site.hours],
+            "hours": [in_numbering(opening.text(translator.locale),
+                                   translator.locale.default_numbering_system)
+                      for opening in site.hours],
             "support": site.support}
 
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 from babel import Locale
+from markupsafe import Markup
 
 from brochurekit.catalogs import Translator, load_translator
 from brochurekit.errors import CatalogError
@@ -140,3 +141,15 @@ def test_dates_and_figure_numbers_are_in_the_languages_digits():
     arabic = render_html(ENV, topic, load_translator(ROOT, "ar"), "a4").html
     assert re.findall(r'<div class="timeline-column">([^<]*)</div>', arabic)[:7] == \
         list("1234567")  # Arabic brochures print Western digits (Babel's `latn` for ar)
+
+
+def test_a_clinics_hours_are_in_the_languages_digits():
+    from brochurekit.catalogs import languages
+    from brochurekit.render import in_numbering
+    from brochurekit.sites import load_sites
+
+    site = load_sites(ROOT, tuple(languages(ROOT)), ("letter", "a4"))["riverside-example"]
+    hours = [opening.text(Locale.parse("fa")) for opening in site.hours]
+    assert hours and all(re.search("[0-9]", text) for text in hours)  # as Babel writes them
+    persian = render_html(ENV, TOPIC, load_translator(ROOT, "fa"), "letter", site=site).html
+    assert all(str(Markup.escape(in_numbering(text, "arabext"))) in persian for text in hours)
