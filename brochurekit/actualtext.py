@@ -112,13 +112,15 @@ def install() -> None:
 #   piece by piece from its last, each glyph where it was (_ClusterStream._in_pdfium_order).
 #   Poppler reads by position and is not affected. A term in two fonts is two text objects,
 #   which PDFium reads in order of position: styles/fonts.css sets terms in one font.
-# - Ties, and blocks side by side: see _tie_breakers and _side_by_side below.
-# Left as they are (tests/test_accessibility.py names them): PDFium reads a line with two
-# left-to-right runs more than right-to-left ones, and a tie the mark does not break ("5-FU
-# (فلورويوراسيل)": it lays the mark after the bracket, beside the Arabic word), left to
-# right, and a Persian number with a Latin unit is in two fonts; poppler
-# reads a page with more Latin than Arabic letters (the references, an English half) left
-# to right, and an Arabic line there with punctuation comes out in runs.
+# - Blocks side by side: see _side_by_side below.
+# Left as they are (tests/test_accessibility.py names them): PDFium reads a line with as
+# many left-to-right runs as right-to-left ones left to right, and a Persian number with a
+# Latin unit is in two fonts; poppler reads a page with more Latin than Arabic letters (the
+# references, an English half) left to right, and an Arabic line there with punctuation
+# comes out in runs. A right-to-left mark in the /ActualText of a tie line's end made PDFium
+# read "العجاني (APR)." right to left, but it broke lines whose Latin run PDFium reads in
+# pieces (a source's English title came out "Cance Anal Treating :Society Cancer American
+# r"): not done.
 RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 GLYPHS = re.compile(r"<([0-9a-f]*)>|(-?[0-9.]+(?:e[+-]?[0-9]+)?)")
 
@@ -132,8 +134,6 @@ class Cluster:
     text: str
     rtl: bool
     spacing: list[bool] = field(default_factory=list)  # per glyph: does it advance the pen?
-    before: str = ""  # bidi marks to copy out with it (see _tie_breakers)
-    after: str = ""
 
     def name_glyphs(self) -> None:
         """Map the cluster's glyphs to their own text in the font's ToUnicode, if no
@@ -164,8 +164,6 @@ class Cluster:
 
     def actual_text(self) -> str | None:
         """Return the text to give the cluster's glyphs, or None if they map to it."""
-        if self.before or self.after:
-            return self.before + self.drawn() + self.after
         if not self.rtl or self.text.isspace():
             return None
         drawn = self.drawn()
@@ -562,7 +560,6 @@ class _Line:
 
     right_to_left: bool = False
     last: tuple | None = None
-    marks: dict = field(default_factory=dict)  # text box -> sides to end with an RLM
 
 
 _line = _Line()
@@ -623,44 +620,6 @@ def _side_by_side(stream: Stream, line: boxes.LineBox) -> None:
     stream.pop_state()
 
 
-# Ties. PDFium reads a line right to left only if it has more right-to-left runs than
-# left-to-right ones (CFX_BidiString): "العجاني (APR)." ending a paragraph, one run of each,
-# copied out as ".)APR( العجاني". In a right-to-left paragraph, a RIGHT-TO-LEFT MARK (U+200F,
-# invisible, a right-to-left run of its own) at an end of such a line whose character there
-# is not right-to-left makes one run more; it goes into the /ActualText of the glyph at that
-# end, which PDFium lays out from left to right. Poppler, which orders by position, and a
-# screen reader, for which the mark is silent, read the line as before.
-RLM = "\u200f"
-
-
-def _tie_breakers(stream: Stream, line: boxes.LineBox, text: str) -> dict:
-    """Plan the RLMs that make PDFium read a right-to-left paragraph's line right to left:
-    {text box: ["left"], ["right"] or both}; empty if it cannot. `text` is the line's
-    text, which PDFium reads left to right."""
-    if line.style["direction"] != "rtl":
-        return {}
-    runs = [kind for kind, _ in itertools.groupby(map(_pdfium_class, text))]
-    needed = runs.count("L") - runs.count("R") + 1
-    drawn = [child for child in line.descendants()
-             if isinstance(child, boxes.TextBox) and child.text.strip()]
-    if not drawn or needed > 2:
-        return {}
-    plan: dict = {}
-    for side, textbox in (("left", min(drawn, key=lambda box: box.position_x)),
-                          ("right", max(drawn, key=lambda box: box.position_x + box.width))):
-        textbox.pango_layout.reactivate(textbox.style)  # as draw_text does
-        try:
-            pango.pango_layout_set_single_paragraph_mode(textbox.pango_layout.layout, True)
-            found = clusters(stream, textbox)
-        finally:
-            textbox.pango_layout.deactivate()
-        end = (found[0].drawn()[:1] if side == "left" else found[-1].drawn()[-1:]) \
-            if found else ""
-        if end and _pdfium_class(end) != "R" and sum(map(len, plan.values())) < needed:
-            plan.setdefault(textbox, []).append(side)
-    return plan if sum(map(len, plan.values())) >= needed else {}
-
-
 def _install_right_to_left() -> None:
     original = draw_text.draw_first_line
     draw_inline_level = draw.draw_inline_level
@@ -671,18 +630,15 @@ def _install_right_to_left() -> None:
         text = "".join(child.text for child in box.descendants()
                        if isinstance(child, boxes.TextBox))
         _side_by_side(stream, box)
-        reads = bool(RIGHT_TO_LEFT.search(text)) and _pdfium_reads_right_to_left(text)
-        marks = _tie_breakers(stream, box, text) if RIGHT_TO_LEFT.search(text) and not reads \
-            else {}
-        before = _line.right_to_left, _line.marks
-        _line.right_to_left, _line.marks = reads or bool(marks), marks
+        before, _line.right_to_left = (_line.right_to_left, bool(
+            RIGHT_TO_LEFT.search(text)) and _pdfium_reads_right_to_left(text))
         try:
             return draw_inline_level(stream, page, box, *args, **kwargs)
         finally:
-            _line.right_to_left, _line.marks = before
+            _line.right_to_left = before
 
     def draw_first_line(stream, textbox, text_overflow, block_ellipsis, *args):  # noqa: ANN001, ANN202
-        if not RIGHT_TO_LEFT.search(textbox.text) and textbox not in _line.marks and not (
+        if not RIGHT_TO_LEFT.search(textbox.text) and not (
                 _line.right_to_left and len(set(map(_pdfium_class, textbox.text))) > 1):
             return original(stream, textbox, text_overflow, block_ellipsis, *args)
         found = None
@@ -693,11 +649,6 @@ def _install_right_to_left() -> None:
             found = clusters(stream, textbox)
             for cluster in found:
                 cluster.name_glyphs()
-            for side in _line.marks.get(textbox, ()) if found else ():
-                if side == "left":
-                    found[0].before = RLM
-                else:
-                    found[-1].after = RLM
         tagged = _ClusterStream(stream, textbox, found)
         try:
             return original(tagged, textbox, text_overflow, block_ellipsis, *args)
