@@ -67,6 +67,8 @@ def install() -> None:
 
     @contextmanager
     def marked(self, box, tag):  # noqa: ANN001, ANN202
+        if tag == "Span" and isinstance(box, boxes.TextBox):
+            _across_boxes(self, box)  # before its marked content: see "Across text boxes"
         if (self._tags is None or tag != "Span" or not isinstance(box, boxes.TextBox)
                 or not needs_actual_text(box.text)):
             with original(self, box, tag):
@@ -106,21 +108,26 @@ def install() -> None:
 #   outline, after the line, and its letter's glyph is wrapped in a /Span whose /ActualText
 #   is the letter with its marks, in drawing order (as the glyphs it stands for: both readers
 #   turn it around with the rest of the line). What is printed is unchanged.
-# - Left-to-right terms. PDFium turns around every run of one direction class in a line it
+# - The direction of a line. PDFium reads a line right to left if it has more right-to-left
+#   runs than left-to-right ones, or if the document says it reads right to left
+#   (/ViewerPreferences /Direction /R2L). A right-to-left document says so (finish, below),
+#   so every line of it is read right to left, English ones too; a line with as many runs of
+#   each ("العجاني (APR).") or more Latin (a source's English title with its Arabic date) was
+#   read left to right, its Arabic words back to front.
+# - Left-to-right runs. PDFium turns around every run of one direction class in a line it
 #   reads right to left, left-to-right ones too ("5-FU" copied out as "FU5-"), and takes a
 #   text object's characters in the order they are drawn: a left-to-right run is drawn
 #   piece by piece from its last, each glyph where it was (_ClusterStream._in_pdfium_order).
-#   Poppler reads by position and is not affected. A term in two fonts is two text objects,
-#   which PDFium reads in order of position: styles/fonts.css sets terms in one font.
+#   Poppler reads by position and is not affected. A run that goes on in another text
+#   object (a link, another font) would be swapped with it: PDFium's line is ended between
+#   them (_across_boxes, _ClusterStream._between_fonts).
 # - Blocks side by side: see _side_by_side below.
-# Left as they are (tests/test_accessibility.py names them): PDFium reads a line with as
-# many left-to-right runs as right-to-left ones left to right, and a Persian number with a
-# Latin unit is in two fonts; poppler reads a page with more Latin than Arabic letters (the
-# references, an English half) left to right, and an Arabic line there with punctuation
-# comes out in runs. A right-to-left mark in the /ActualText of a tie line's end made PDFium
-# read "العجاني (APR)." right to left, but it broke lines whose Latin run PDFium reads in
-# pieces (a source's English title came out "Cance Anal Treating :Society Cancer American
-# r"): not done.
+# Left as it is (tests/test_accessibility.py names it): poppler reads a page with more Latin
+# than Arabic letters (the references, an English half) left to right, and an Arabic line
+# there with punctuation comes out in runs. A right-to-left mark in the /ActualText of a tie
+# line's end made PDFium read "العجاني (APR)." right to left, but split the glyph it was
+# given to into a text object of its own, which broke Latin runs ("Cance Anal Treating
+# :Society Cancer American r"): the document's direction does it for every line.
 RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 GLYPHS = re.compile(r"<([0-9a-f]*)>|(-?[0-9.]+(?:e[+-]?[0-9]+)?)")
 
@@ -273,6 +280,38 @@ class _ClusterStream:
         self.close()
         self._size = size
         self._stream.set_font_size(font, size)
+        if _line.right_to_left and self._queue and self._drawn < len(self._queue):
+            self._between_fonts()
+
+    def _between_fonts(self) -> None:
+        """End PDFium's line where a left-to-right term goes on in another font.
+
+        A term in two fonts (a Persian temperature: the Naskh has no "°C", Noto Sans no
+        Persian digits) is two text objects, which PDFium would swap as it swaps two text
+        boxes ("Across text boxes" below). Inside the term's marked content an artifact
+        may not be drawn, so the line is ended by an invisible glyph drawn off the page,
+        which poppler throws away, in a /Span whose /ActualText is a ZERO WIDTH SPACE."""
+        k = self._queue[self._drawn][0]
+        if any(cluster.rtl for cluster in self._clusters) or not (
+                _has_words(self._clusters[:k]) and _has_words(self._clusters[k:])):
+            return
+        glyph = next((glyph for j, glyph, _ in self._queue[self._drawn:]
+                      if self._clusters[j].font is self._clusters[k].font
+                      and not self._clusters[j].text.isspace()), None)
+        if glyph is None:
+            return
+        a, b, c, d, e, f = self._matrix
+        pydyf.Stream.begin_marked_content(self._stream, "Span", pydyf.Dictionary(
+            {"ActualText": pydyf.String("\u200b")}))
+        self._stream.set_text_rendering(3)
+        # Off the page, each where it would be (PDFium drops one that repeats another).
+        self._stream.set_text_matrix(a, b, c, d, round(e + a * self._pen - 100_000, 3),
+                                     round(f + b * self._pen - 100_000, 3))
+        self._stream.show_text(f"<{glyph:0{self._queue[self._drawn][2]}x}>")
+        self._stream.set_text_rendering(0)
+        pydyf.Stream.end_marked_content(self._stream)
+        self._stream.set_text_matrix(a, b, c, d, round(e + a * self._pen, 3),
+                                     round(f + b * self._pen, 3))
 
     def show_text(self, string: str) -> None:
         """Hold a glyph string's operands, cluster by cluster."""
@@ -458,6 +497,12 @@ class _ClusterStream:
         self._stream.show_text(" ".join(piece))
 
 
+def _has_words(clusters: list[Cluster]) -> bool:
+    """Say whether clusters hold a letter or digit of a left-to-right run (PDFium's L or W)."""
+    return any(char.isalnum() and _pdfium_class(char) in ("L", "W")
+               for cluster in clusters for char in cluster.text)
+
+
 def _number(value: float) -> str:
     """Write a TJ move as WeasyPrint does, without a float's noise."""
     return f"{value:.4f}".rstrip("0").rstrip(".") or "0"
@@ -547,8 +592,9 @@ def _pdfium_class(char: str) -> str:
 
 
 def _pdfium_reads_right_to_left(text: str) -> bool:
-    """Say whether PDFium reads a line as right-to-left: it has more right-to-left runs
-    than left-to-right ones (CFX_BidiString; a tie reads left to right)."""
+    """Say whether PDFium reads a line of a left-to-right document as right-to-left: it
+    has more right-to-left runs than left-to-right ones (CFX_BidiString; a tie reads left
+    to right)."""
     runs = [kind for kind, _ in itertools.groupby(map(_pdfium_class, text))]
     return runs.count("R") > runs.count("L")
 
@@ -560,6 +606,8 @@ class _Line:
 
     right_to_left: bool = False
     last: tuple | None = None
+    run_has_words: bool = False  # letters or digits drawn on the line since its last
+    # right-to-left letter
 
 
 _line = _Line()
@@ -571,13 +619,15 @@ _line = _Line()
 # blocks side by side, the halves of a bilingual pair or a table's cells, are drawn one
 # after the other: when the first has one line, it and the other's first line were read as
 # one line, in one direction: "أهم ما تحتاج إلى معرفته most you What". Between two such
-# lines, when either holds right-to-left text, an invisible space (/Artifact, text render
-# mode 3, /ActualText " ") is drawn a line lower: PDFium ends the line there, poppler
-# skips a space, and a screen reader following the tags does not meet it.
-def _side_by_side(stream: Stream, line: boxes.LineBox) -> None:
+# lines, when either holds right-to-left text or the document reads right to left (the
+# English half's table cells, "Week 1 2 3" read "3 2 1 Week"), an invisible space
+# (/Artifact, text render mode 3, /ActualText " ") is drawn a line lower: PDFium ends the
+# line there, poppler skips a space, and a screen reader following the tags does not
+# meet it.
+def _side_by_side(stream: Stream, line: boxes.LineBox, document: bool) -> None:
     """Note where a line is drawn; if it is beside the line drawn before it (level with
-    it, not above or below it), with right-to-left text in either, end PDFium's line
-    between them."""
+    it, not above or below it), with right-to-left text in either or in a right-to-left
+    `document`, end PDFium's line between them."""
     first = next((child for child in line.descendants() if isinstance(child, boxes.TextBox)
                   and child.text.strip()), None)
     tag = line.element_tag or ""
@@ -587,23 +637,33 @@ def _side_by_side(stream: Stream, line: boxes.LineBox) -> None:
     right, bottom = left + line.width, top + line.height
     rtl = line.style["direction"] == "rtl"
     last, _line.last = _line.last, (stream, left, top, right, bottom, rtl)
-    if (last is None or last[0] is not stream or not (rtl or last[5])
+    if (last is None or last[0] is not stream or not (document or rtl or last[5])
             or not (top < last[4] and last[2] < bottom)  # level with it
             or (left < last[3] and last[1] < right)):  # not beside it
         return
-    first.pango_layout.reactivate(first.style)  # as draw_text does before drawing it
+    _end_pdfium_line(stream, first)
+
+
+def _end_pdfium_line(stream: Stream, textbox: boxes.TextBox) -> None:
+    """Draw an invisible space a line below a text box's start, as an artifact: PDFium
+    ends its line there, and a text object drawn after it starts another."""
+    textbox.pango_layout.reactivate(textbox.style)  # as draw_text does before drawing it
     try:
-        run = first.pango_layout.get_first_line()[0].runs[0].data
+        run = textbox.pango_layout.get_first_line()[0].runs[0].data
         font, _ = stream.add_font(run.item.analysis.font)
-        glyphs = [run.glyphs.glyphs[i] for i in range(run.glyphs.num_glyphs)]
-        glyph = next((info.glyph for info in glyphs if info.geometry.width > 0
+        utf8 = textbox.pango_layout.text.encode()[run.item.offset:]
+        glyphs = [(run.glyphs.glyphs[i], run.glyphs.log_clusters[i])
+                  for i in range(run.glyphs.num_glyphs)]
+        # One with ink: PDFium skips a text object with no width (a space's).
+        glyph = next((info.glyph for info, start in glyphs if info.geometry.width > 0
+                      and not utf8[start:start + 1].isspace()
                       and info.glyph != pango.PANGO_GLYPH_EMPTY
                       and not info.glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG), None)
     finally:
-        first.pango_layout.deactivate()
+        textbox.pango_layout.deactivate()
     if glyph is None or font.bitmap:
         return
-    size = first.style["font_size"]
+    size = textbox.style["font_size"]
     stream.push_state()
     pydyf.Stream.begin_marked_content(stream, "Artifact")
     pydyf.Stream.begin_marked_content(stream, "Span", pydyf.Dictionary(
@@ -611,13 +671,47 @@ def _side_by_side(stream: Stream, line: boxes.LineBox) -> None:
     stream.begin_text()
     stream.set_text_rendering(3)
     stream.set_font_size(font.hash, size)
-    stream.set_text_matrix(1, 0, 0, -1, first.position_x,
-                           first.position_y + first.baseline + size)
+    stream.set_text_matrix(1, 0, 0, -1, textbox.position_x,
+                           textbox.position_y + textbox.baseline + size)
     stream.show_text(f"<{glyph:04x}>")
     stream.end_text()
     pydyf.Stream.end_marked_content(stream)
     pydyf.Stream.end_marked_content(stream)
     stream.pop_state()
+
+
+# Across text boxes. PDFium puts a line's text objects in order of where they start, then
+# turns the order of its runs around in a line it reads right to left. A left-to-right run
+# drawn in one text object is drawn piece by piece from its last for it
+# (_ClusterStream._in_pdfium_order), but one that goes on in the next text box (a link, a
+# term in bold, a reference's DOI) is two text objects, which PDFium would swap:
+# "doi:10.1245/s10434" copied out as "10.1245/s10434 doi:". Between two such boxes, its line
+# is ended (as for blocks side by side): the run copies out in its order, on two lines.
+def _across_boxes(stream: Stream, textbox: boxes.TextBox) -> None:
+    """Before a text box is drawn: end PDFium's line if the box goes on with a
+    left-to-right run the box before it on the line ended with, with letters or digits on
+    both sides (a stop or a colon after a number is left where PDFium puts it)."""
+    kinds = [(_pdfium_class(char), char.isalnum()) for char in textbox.text]
+    right = [i for i, (kind, _) in enumerate(kinds) if kind == "R"]
+    before = kinds[:right[0]] if right else kinds
+    if (_line.right_to_left and _line.run_has_words
+            and any(alnum and kind in ("L", "W") for kind, alnum in before)):
+        _end_pdfium_line(stream, textbox)
+    after = kinds[right[-1] + 1:] if right else kinds
+    words = any(alnum and kind in ("L", "W") for kind, alnum in after)
+    _line.run_has_words = words or (not right and _line.run_has_words)
+
+
+def finish(document, pdf: pydyf.PDF) -> None:  # noqa: ANN001 (WeasyPrint's Document)
+    """Give a right-to-left document its direction: /ViewerPreferences /Direction /R2L,
+    "the predominant logical content order for text" (ISO 32000-1, 12.2). Viewers then
+    set pages side by side from the right, and PDFium reads every line right to left
+    (CPDF_TextPage::CloseTempLine), as the drawing above is made for: a line with as many
+    left-to-right runs as right-to-left ones, or more, no longer copies out back to front."""
+    if document.pages and document.pages[0]._page_box.style["direction"] == "rtl":
+        preferences = pdf.catalog.get("ViewerPreferences") or pydyf.Dictionary()
+        preferences["Direction"] = "/R2L"
+        pdf.catalog["ViewerPreferences"] = preferences
 
 
 def _install_right_to_left() -> None:
@@ -629,13 +723,16 @@ def _install_right_to_left() -> None:
             return draw_inline_level(stream, page, box, *args, **kwargs)
         text = "".join(child.text for child in box.descendants()
                        if isinstance(child, boxes.TextBox))
-        _side_by_side(stream, box)
-        before, _line.right_to_left = (_line.right_to_left, bool(
+        document = page is not None and page.style["direction"] == "rtl"
+        _side_by_side(stream, box, document)
+        before = _line.right_to_left, _line.run_has_words
+        _line.run_has_words = False
+        _line.right_to_left = bool(text.strip()) and (document or bool(
             RIGHT_TO_LEFT.search(text)) and _pdfium_reads_right_to_left(text))
         try:
             return draw_inline_level(stream, page, box, *args, **kwargs)
         finally:
-            _line.right_to_left = before
+            _line.right_to_left, _line.run_has_words = before
 
     def draw_first_line(stream, textbox, text_overflow, block_ellipsis, *args):  # noqa: ANN001, ANN202
         if not RIGHT_TO_LEFT.search(textbox.text) and not (

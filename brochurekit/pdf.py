@@ -170,6 +170,11 @@ def _weasyprint_warnings():
         logger.level, logger.propagate = saved
 
 
+def _finish_for_print(document, pdf) -> None:  # noqa: ANN001 (WeasyPrint's)
+    actualtext.finish(document, pdf)
+    printshop.finish(document, pdf)
+
+
 class PdfWriter:
     """Render HTML to PDF files, sharing fonts and stylesheets across documents."""
 
@@ -182,12 +187,12 @@ class PdfWriter:
         self.fetcher = ProjectFetcher(self.root)
         self.font_config = FontConfiguration()
         self.cache: dict = {}
-        self.options: dict = {"pdf_variant": PDF_VARIANT}
+        self.options: dict = {"pdf_variant": PDF_VARIANT, "finisher": actualtext.finish}
         self.color_profiles: dict = {}
         own: list[CSS] = []
         if any(EDITIONS[name].print_shop for name in editions):
             self.options = {"pdf_variant": PRINT_VARIANT, "pdf_tags": True,
-                            "finisher": printshop.finish}
+                            "finisher": _finish_for_print}
             profile = print_profile or printshop.profile_path(self.root, None)
             self.color_profiles = printshop.color_profiles(profile)
             self.fetcher.cmyk_profile = profile
