@@ -105,9 +105,11 @@ def install() -> None:
 #   object of its own, above the line: poppler put it on a line of its own, and PDFium,
 #   which sorts a line's text objects by where they start and breaks the line where one
 #   rises, read words of the line out of order or twice. A raised mark is drawn as its
-#   outline, after the line, and its letter's glyph is wrapped in a /Span whose /ActualText
-#   is the letter with its marks, in drawing order (as the glyphs it stands for: both readers
-#   turn it around with the rest of the line). What is printed is unchanged.
+#   outline, after the line, and its text is drawn again, invisible, on the baseline just
+#   before its letter, which both readers then read after the letter
+#   (_ClusterStream._marks_apart); where the letter's glyph does not name it, the letter's
+#   glyph is wrapped in a /Span whose /ActualText is the letter with its marks, in drawing
+#   order, which PDFium reads mark first. What is printed is unchanged.
 # - The direction of a line. PDFium reads a line right to left if it has more right-to-left
 #   runs than left-to-right ones, or if the document says it reads right to left
 #   (/ViewerPreferences /Direction /R2L). A right-to-left document says so (finish, below),
@@ -361,16 +363,70 @@ class _ClusterStream:
     def close(self) -> None:
         """Write the operands held, in their /ActualText span if they have one."""
         if self._text is not None:
-            properties = pydyf.Dictionary({"ActualText": pydyf.String(self._text)})
-            pydyf.Stream.begin_marked_content(self._stream, "Span", properties)
             # Its raised marks become outlines if a glyph on the baseline keeps the text.
             kept = any(operand.glyph is not None and not operand.rise and
                        not operand.font.bitmap for operand in self._held)
-            self._write(self._held, as_outlines=kept)
-            pydyf.Stream.end_marked_content(self._stream)
+            if kept and self._marks_apart():
+                self._write(self._held, as_outlines=True)
+            else:
+                properties = pydyf.Dictionary({"ActualText": pydyf.String(self._text)})
+                pydyf.Stream.begin_marked_content(self._stream, "Span", properties)
+                self._write(self._held, as_outlines=kept)
+                pydyf.Stream.end_marked_content(self._stream)
         else:
             self._write(self._held, as_outlines=False)
         self._text, self._held = None, []
+
+    def _marks_apart(self) -> bool:
+        """Give a right-to-left cluster's raised marks their text apart from its letter,
+        if its letter's glyphs are named so: draw them again, invisible, on the baseline, just
+        before the letter; return whether it did.
+
+        In the letter's /ActualText (the letter and its marks, in drawing order) poppler
+        turns the marks around with the letter, but PDFium turns the /ActualText of a
+        right-to-left text object around on its own and then leaves a mark, a run of
+        another class, in place: "كُتب" copied out as "ُكتب". A mark drawn before its
+        letter, as a text object of its own just before it, is read after it by both."""
+        held = [operand for operand in self._held if operand.glyph is not None]
+        cluster = self._clusters[held[0].cluster] if held else None
+        if cluster is None or not cluster.rtl:
+            return False
+        raised = [operand for operand in held if operand.rise]
+        base = [operand for operand in held if not operand.rise]
+        mapping = cluster.font.to_unicode
+        letters = "".join(mapping.get(operand.glyph, "") for operand in base)
+        if (not raised or any(operand.font is not cluster.font for operand in held)
+                or letters != "".join(c for c in cluster.text if not _is_mark(c))):
+            return False
+        lead = 0.0  # where the letter's glyph is drawn, in thousandths of the font size
+        for operand in self._held:
+            if operand.glyph is None:
+                lead -= float(operand.code)
+            elif operand.rise:
+                lead += operand.font.widths.get(operand.glyph, 0)
+            else:
+                break
+        # Just before the letter, on the baseline, and back: TJ moves, in thousandths
+        # of the font size, leave the pen where it was.
+        to = _number(-(lead - 10 / self._size))
+        back = _number(lead - 10 / self._size + sum(
+            operand.font.widths.get(operand.glyph, 0) for operand in raised))
+        if self._rise_shown:
+            self._stream.set_text_rise(0)
+            self._rise_shown = 0.0
+        # Their text last first, as drawn: poppler turns it around (PDFium leaves a run of
+        # marks as it is, but two marks of different classes, a shadda and a fatha, are
+        # the same text in either order).
+        signs = "".join(c for c in cluster.text if _is_mark(c))[::-1]
+        self._stream.set_text_rendering(3)
+        pydyf.Stream.begin_marked_content(self._stream, "Span", pydyf.Dictionary(
+            {"ActualText": pydyf.String(signs)}))
+        digits = 2 if cluster.font.bitmap else 4
+        self._stream.show_text(f"{to} <" + "".join(f"{operand.glyph:0{digits}x}"
+                                                  for operand in raised) + f"> {back}")
+        pydyf.Stream.end_marked_content(self._stream)
+        self._stream.set_text_rendering(0)
+        return True
 
     def finish(self) -> None:
         """Write what is held, then the marks' outlines, and leave the text rise as

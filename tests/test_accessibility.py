@@ -234,9 +234,16 @@ LATIN = re.compile("[A-Za-z0-9\u06f0-\u06f9\u0660-\u0669]")
 UNREAD = ("title", "figure-alt")
 
 
-def copied_pages(path, translator, topic) -> dict[str, list[str]]:
-    """Return each page's letters as PDFium and poppler copy them out, without the running
-    head and the page number (PDFium reads them last, poppler the head first)."""
+def with_marks(text: str) -> str:
+    """Keep letters, digits and their marks (in Unicode's canonical order)."""
+    return "".join(c for c in unicodedata.normalize("NFC", text)
+                   if unicodedata.category(c)[0] in "LNM")
+
+
+def copied_pages(path, translator, topic, letters=letters) -> dict[str, list[str]]:
+    """Return each page's letters (or what `letters` keeps) as PDFium and poppler copy them
+    out, without the running head and the page number (PDFium reads them last, poppler the
+    head first)."""
     import subprocess
 
     import pypdfium2 as pdfium
@@ -358,6 +365,23 @@ def test_right_to_left_brochures_copy_out_english_lines_in_order(built, translat
     assert english
     for line in english:  # a list's numbers are drawn apart, and read apart
         assert letters(re.sub(r"^\d+\. ", "", line)) in "".join(pages["pdfium"]), line
+
+
+# A vowel mark copies out after its letter: PDFium read "كُتب" as "ُكتب" when the mark's text
+# was in its letter's /ActualText (brochurekit/actualtext.py, _ClusterStream._marks_apart).
+@pytest.mark.parametrize(("lang", "topic"), [(lang, topic) for lang in RIGHT_TO_LEFT
+                                             for topic in TOPICS])
+def test_right_to_left_vowel_marks_copy_out_on_their_letters(built, translators, lang,
+                                                            topic):
+    translator, content = translators[lang], CONTENT.topic(topic)
+    copied = copied_pages(built[(lang, topic)].path, translator, content, with_marks)
+    marked = [message for message in content.messages() if message.kind not in UNREAD
+              and any(unicodedata.category(c) == "Mn"
+                      for c in translate(translator, message))]
+    assert len(marked) > 5
+    for message in marked:
+        printed = translate(translator, message)
+        assert with_marks(printed) in "".join(copied["pdfium"]), printed[:50]
 
 
 def test_large_print_copies_out_whole_in_reading_order_too(edition_pdfs, translators):
