@@ -228,7 +228,6 @@ def letters(text: str) -> str:
 
 RIGHT_TO_LEFT = [lang for lang in LANGUAGES
                  if Locale.parse(lang).character_order == "right-to-left"]
-LATIN = re.compile("[A-Za-z0-9\u06f0-\u06f9\u0660-\u0669]")
 # Printed units not read in a line of their own: the title is the running head too, and a
 # figure's alternative text is not printed.
 UNREAD = ("title", "figure-alt")
@@ -240,8 +239,8 @@ def with_marks(text: str) -> str:
                    if unicodedata.category(c)[0] in "LNM")
 
 
-def copied_pages(path, translator, topic, letters=letters) -> dict[str, list[str]]:
-    """Return each page's letters (or what `letters` keeps) as PDFium and poppler copy them
+def copied_pages(path, translator, topic, keep=letters) -> dict[str, list[str]]:
+    """Return each page's letters (or what `keep` keeps) as PDFium and poppler copy them
     out, without the running head and the page number (PDFium reads them last, poppler the
     head first)."""
     import subprocess
@@ -259,13 +258,13 @@ def copied_pages(path, translator, topic, letters=letters) -> dict[str, list[str
     label = translator.pgettext("page footer", "Page %(page)s of %(pages)s")
     native = NATIVE_DIGITS.get(translator.locale.default_numbering_system)
     digits = str.maketrans("0123456789", native) if native else {}
-    head = letters(translate(translator, topic.title))
+    head = keep(translate(translator, topic.title))
     pages: dict[str, list[str]] = {"pdfium": [], "poppler": []}
     for reader, texts in (("pdfium", by_pdfium), ("poppler", by_poppler)):
         for number, text in enumerate(texts, 1):
-            folio = letters(label % {"page": str(number).translate(digits),
-                                     "pages": str(len(texts)).translate(digits)})
-            text = letters(text).removesuffix(folio)
+            folio = keep(label % {"page": str(number).translate(digits),
+                                  "pages": str(len(texts)).translate(digits)})
+            text = keep(text).removesuffix(folio)
             text = text.removesuffix(head) if reader == "pdfium" else text.removeprefix(head)
             pages[reader].append(text)
     return pages
@@ -337,8 +336,9 @@ def test_right_to_left_brochures_copy_out_their_sources_titles_whole(built, tran
     notes = {"revised": "Last revised by the publisher: %(date)s",
              "reviewed_by": "Medical review for the publisher: %(name)s"}
     for source in sources:
-        field, note = next((field, note) for field, note in notes.items()
-                           if getattr(source, field))
+        note = next((note for field, note in notes.items() if getattr(source, field)), None)
+        if note is None:
+            continue
         label = translator.gettext(note).split("%(")[0]
         assert letters(f"{source.publisher}: {source.title}") + letters(label) in \
             "".join(pages["pdfium"]), source.title
