@@ -295,25 +295,30 @@ class _ClusterStream:
         which poppler throws away, in a /Span whose /ActualText is a ZERO WIDTH SPACE."""
         k = self._queue[self._drawn][0]
         if any(cluster.rtl for cluster in self._clusters) or not (
-                _has_words(self._clusters[:k]) and _has_words(self._clusters[k:])):
+                _has_words("".join(cluster.text for cluster in self._clusters[:k]))
+                and _has_words("".join(cluster.text for cluster in self._clusters[k:]))):
             return
         glyph = next((glyph for j, glyph, _ in self._queue[self._drawn:]
                       if self._clusters[j].font is self._clusters[k].font
                       and not self._clusters[j].text.isspace()), None)
         if glyph is None:
             return
-        a, b, c, d, e, f = self._matrix
         pydyf.Stream.begin_marked_content(self._stream, "Span", pydyf.Dictionary(
             {"ActualText": pydyf.String("\u200b")}))
         self._stream.set_text_rendering(3)
         # Off the page, each where it would be (PDFium drops one that repeats another).
-        self._stream.set_text_matrix(a, b, c, d, round(e + a * self._pen - 100_000, 3),
-                                     round(f + b * self._pen - 100_000, 3))
+        self._stream.set_text_matrix(*self._at_pen(off=-100_000))
         self._stream.show_text(f"<{glyph:0{self._queue[self._drawn][2]}x}>")
         self._stream.set_text_rendering(0)
         pydyf.Stream.end_marked_content(self._stream)
-        self._stream.set_text_matrix(a, b, c, d, round(e + a * self._pen, 3),
-                                     round(f + b * self._pen, 3))
+        self._stream.set_text_matrix(*self._at_pen())
+
+    def _at_pen(self, off: float = 0) -> tuple[float, ...]:
+        """Return the text matrix that puts the line's origin at the pen (moved `off`
+        along both axes)."""
+        a, b, c, d, e, f = self._matrix
+        return (a, b, c, d, round(e + a * self._pen + off, 3),
+                round(f + b * self._pen + off, 3))
 
     def show_text(self, string: str) -> None:
         """Hold a glyph string's operands, cluster by cluster."""
@@ -553,10 +558,9 @@ class _ClusterStream:
         self._stream.show_text(" ".join(piece))
 
 
-def _has_words(clusters: list[Cluster]) -> bool:
-    """Say whether clusters hold a letter or digit of a left-to-right run (PDFium's L or W)."""
-    return any(char.isalnum() and _pdfium_class(char) in ("L", "W")
-               for cluster in clusters for char in cluster.text)
+def _has_words(text: str) -> bool:
+    """Say whether a text holds a letter or digit of a left-to-right run (PDFium's L or W)."""
+    return any(char.isalnum() and _pdfium_class(char) in ("L", "W") for char in text)
 
 
 def _number(value: float) -> str:
@@ -747,15 +751,12 @@ def _across_boxes(stream: Stream, textbox: boxes.TextBox) -> None:
     """Before a text box is drawn: end PDFium's line if the box goes on with a
     left-to-right run the box before it on the line ended with, with letters or digits on
     both sides (a stop or a colon after a number is left where PDFium puts it)."""
-    kinds = [(_pdfium_class(char), char.isalnum()) for char in textbox.text]
-    right = [i for i, (kind, _) in enumerate(kinds) if kind == "R"]
-    before = kinds[:right[0]] if right else kinds
-    if (_line.right_to_left and _line.run_has_words
-            and any(alnum and kind in ("L", "W") for kind, alnum in before)):
+    text = textbox.text
+    right = [i for i, char in enumerate(text) if _pdfium_class(char) == "R"]
+    before, after = (text[:right[0]], text[right[-1] + 1:]) if right else (text, text)
+    if _line.right_to_left and _line.run_has_words and _has_words(before):
         _end_pdfium_line(stream, textbox)
-    after = kinds[right[-1] + 1:] if right else kinds
-    words = any(alnum and kind in ("L", "W") for kind, alnum in after)
-    _line.run_has_words = words or (not right and _line.run_has_words)
+    _line.run_has_words = _has_words(after) or (not right and _line.run_has_words)
 
 
 def finish(document, pdf: pydyf.PDF) -> None:  # noqa: ANN001 (WeasyPrint's Document)

@@ -18,8 +18,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel.dates import format_date
-
 from .build import (
     BuildOptions,
     BuildState,
@@ -34,7 +32,7 @@ from .errors import BrochureError
 from .files import git, write_atomically
 from .gate import load_translator
 from .project import load_project
-from .render import Language, in_numbering, make_environment, render_html, translate
+from .render import Language, long_date, make_environment, render_html, translate
 
 log = logging.getLogger(__name__)
 
@@ -495,17 +493,11 @@ def _entry(content: Content, translator: Translator, topic_id: str, path: Path,
         "last_reviewed": topic.review.last_reviewed.isoformat(),
         "next_review_due": topic.review.next_review_due.isoformat(),
         "reviewed_dates": {  # as the brochure prints them
-            "last": _long_date(topic.review.last_reviewed, translator),
-            "next": _long_date(topic.review.next_review_due, translator),
+            "last": long_date(topic.review.last_reviewed, translator.locale),
+            "next": long_date(topic.review.next_review_due, translator.locale),
         },
         "translation_review": _review(translator, topic),
     }
-
-
-def _long_date(day: dt.date, translator: Translator) -> str:
-    """Write a date as the brochure prints it: Babel's long format, the language's digits."""
-    return in_numbering(format_date(day, "long", locale=translator.locale),
-                        translator.locale.default_numbering_system)
 
 
 def _review(translator: Translator, topic: Topic) -> dict | None:

@@ -85,6 +85,12 @@ def in_numbering(text: str, numbering: str) -> str:
     return text.translate({ord("0") + i: ord(zero) + i for i in range(10)})
 
 
+def long_date(value: dt.date, locale: Locale) -> str:
+    """Write a date as a brochure prints it: Babel's long format, in the locale's digits."""
+    return in_numbering(format_date(value, format="long", locale=locale),
+                        locale.default_numbering_system)
+
+
 def script_of(locale: Locale) -> str:
     """Return the script a locale is written in (ISO 15924), from CLDR's likely subtags.
 
@@ -193,9 +199,7 @@ def render_html(env: Environment, topic: Topic, translator: Translator, paper: s
     )
 
     def day(value: dt.date) -> str:
-        if voice.english:
-            return format_date(value, format="long", locale="en")
-        return number(format_date(value, format="long", locale=translator.locale))
+        return long_date(value, Locale("en") if voice.english else translator.locale)
 
     def number(value: str) -> str:
         """A number the brochure prints itself (a date, a figure's week), in the digits
