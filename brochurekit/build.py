@@ -14,7 +14,9 @@ import logging
 import logging.handlers
 import multiprocessing
 import os
+import shutil
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -585,9 +587,11 @@ def _render_all(project: Project, options: BuildOptions, created: dt.datetime | 
     context = multiprocessing.get_context("fork" if FORK else "spawn")
     queue = context.Queue()
     listener = logging.handlers.QueueListener(queue, _Relay())
+    receipts = Path(tempfile.mkdtemp(prefix="brochurekit-receipts-"))  # private: 0700
     try:
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
-                                 initargs=(project, options, created, loaded, queue)) as pool:
+                                 initargs=(project, options, created, loaded, queue,
+                                           receipts)) as pool:
             futures = {pool.submit(_render_one, lang, topic_id): (lang, topic_id, digest)
                        for lang, topic_id, digest in todo}
             listener.start()  # only now: no thread of ours may be running at a fork
@@ -599,17 +603,57 @@ def _render_all(project: Project, options: BuildOptions, created: dt.datetime | 
                     yield result, futures[future][2]
             except BrokenProcessPool:
                 # A worker died (killed, out of memory): the pool is gone. Each brochure
-                # not built is named; those built are kept and recorded.
+                # not built is named; those built are kept and recorded, even one whose
+                # worker died between writing its PDF and reporting it.
                 pool.shutdown(wait=False, cancel_futures=True)
                 for future, (lang, topic_id, digest) in futures.items():
-                    if future not in finished:
+                    if future in finished:
+                        continue
+                    target = output_path(options.out, lang, topic_id,
+                                         options.draft_for(lang), options.editions)
+                    result = _from_receipt(receipts, target, topic_id, lang)
+                    if result is None:
                         stopped = BrochureError(
                             "not built: a build worker stopped (killed, or out of memory); "
                             "run `build --jobs 1 --debug` to see why", f"{lang}/{topic_id}")
-                        yield BuildResult(topic_id, lang, None, error=stopped), digest
+                        result = BuildResult(topic_id, lang, None, error=stopped)
+                    yield result, digest
     finally:
         if listener._thread is not None:
             listener.stop()
+        shutil.rmtree(receipts, ignore_errors=True)
+
+
+def _receipt_path(receipts: Path, target: Path) -> Path:
+    return receipts / (hashlib.sha256(str(target).encode()).hexdigest()[:32] + ".json")
+
+
+def _write_receipt(receipts: Path, result: BuildResult, data: bytes) -> None:
+    """Say, before a PDF takes its name, what it is and what its result would report:
+    if the worker dies before reporting it, the build still records it (_from_receipt)."""
+    receipt = {"sha256": hashlib.sha256(data).hexdigest(), "pages": result.pages,
+               "english_units": result.english_units, "percent": result.percent,
+               "over_budget": result.over_budget, "fit": result.fit,
+               "printed": sorted(result.printed, key=lambda key: (key[0] or "", key[1]))}
+    try:
+        write_atomically(_receipt_path(receipts, result.path), json.dumps(receipt).encode())
+    except OSError:  # a full temporary folder: the PDF is still written, only not insured
+        log.debug("%s: no receipt written", result.path, exc_info=True)
+
+
+def _from_receipt(receipts: Path, target: Path, topic_id: str, lang: str) -> BuildResult | None:
+    """Return the result of a brochure whose worker died after writing it: its receipt
+    and the PDF now at `target` must agree byte for byte. None if it was not written."""
+    try:
+        receipt = json.loads(_receipt_path(receipts, target).read_text(encoding="utf-8"))
+        if sha256_file(target) != receipt["sha256"]:
+            return None  # died before the PDF took its name: an older one, or none
+    except (OSError, ValueError, KeyError):
+        return None
+    return BuildResult(topic_id, lang, target, receipt["pages"],
+                       english_units=receipt["english_units"], percent=receipt["percent"],
+                       over_budget=receipt["over_budget"], fit=receipt["fit"],
+                       printed=frozenset(tuple(key) for key in receipt["printed"]))
 
 
 class _Relay(logging.Handler):
@@ -624,9 +668,10 @@ _worker: dict = {}
 
 def _start_worker(project: Project, options: BuildOptions, created: dt.datetime | None,
                   loaded: tuple[Content, dict[str, Translator]],
-                  queue) -> None:  # noqa: ANN001
+                  queue, receipts: Path | None = None) -> None:  # noqa: ANN001
     """Set up a process once: the content and catalogs the build already checked, the
-    templates, and WeasyPrint's fonts and stylesheets."""
+    templates, and WeasyPrint's fonts and stylesheets; `receipts`, a worker's folder
+    for what it writes (_write_receipt)."""
     if queue is not None:
         logger = logging.getLogger("brochurekit")
         logger.handlers = [logging.handlers.QueueHandler(queue)]
@@ -639,6 +684,7 @@ def _start_worker(project: Project, options: BuildOptions, created: dt.datetime 
     _worker.update(
         project=project, options=options, created=created, content=loaded[0],
         translators=loaded[1], env=make_environment(project.root / "templates"),
+        receipts=receipts,
         writer=PdfWriter(project.root, options.editions, print_profile(project, options),
                          options.site.own_colour if options.site else None))
 
@@ -696,6 +742,12 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
             direction = Language.from_locale(lang, translator.locale).direction
             sheet = paper_for(project, lang, replace(options, editions=()))  # its full sheet
             data, pages = impose(data, lang.replace("_", "-"), sheet, direction == "rtl")
+        over = max(0, pages - budget) if budget else 0
+        result = BuildResult(topic_id, lang, target, pages, english_units=len(full.missing),
+                             percent=full.percent, over_budget=over, fit=fitted.level,
+                             printed=full.used)
+        if _worker["receipts"] is not None:
+            _write_receipt(_worker["receipts"], result, data)
         write_atomically(target, data)
     except BrochureError as error:
         return BuildResult(topic_id, lang, None, error=error)
@@ -707,10 +759,7 @@ def _render_one(lang: str, topic_id: str) -> BuildResult:
         failure = BrochureError(f"failed while rendering ({type(error).__name__}: {error}); "
                                 "run `build --jobs 1 --debug` to see where", where)
         return BuildResult(topic_id, lang, None, error=failure)
-    over = max(0, pages - budget) if budget else 0
-    return BuildResult(topic_id, lang, target, pages, english_units=len(full.missing),
-                       percent=full.percent, over_budget=over, fit=fitted.level,
-                       printed=full.used)
+    return result
 
 
 def _release_check(topic: Topic, translator: Translator, rendered: Rendered,

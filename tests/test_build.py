@@ -410,6 +410,36 @@ def test_a_killed_worker_names_each_brochure_left_unbuilt(project, tmp_path):
         {(r.lang, r.topic) for r in stopped}  # what was built is recorded and kept
 
 
+@pytest.mark.skipif(not build_module.FORK,
+                    reason="the worker must inherit the patched writer (fork)")
+def test_a_worker_dying_right_after_writing_its_pdf_loses_nothing(project, tmp_path,
+                                                                 monkeypatch):
+    import os
+
+    out = tmp_path / "out"
+    doomed = out / "fr" / "stage-4-anal-cancer.pdf"
+    parent, written = os.getpid(), build_module.write_atomically
+
+    def write_then_die(target, data):  # noqa: ANN001, ANN202
+        written(target, data)
+        if target == doomed and os.getpid() != parent:
+            os._exit(1)  # killed after the PDF took its name, before the worker reported it
+
+    monkeypatch.setattr(build_module, "write_atomically", write_then_die)
+    chosen = {"languages": ("es", "fr"), "topics": ("stage-4-anal-cancer",
+                                                      "recurrent-anal-cancer")}
+    results = build(project, BuildOptions(out=out, jobs=2, **chosen))
+    kept = next(r for r in results if r.path == doomed)
+    assert kept.error is None and kept.fresh and kept.pages == len(PdfReader(doomed).pages)
+    assert kept.printed  # what it prints is recorded: its input hash can be checked again
+    monkeypatch.undo()
+    again = build(project, BuildOptions(out=out, jobs=2, **chosen))
+    assert not next(r for r in again if r.path == doomed).fresh  # recorded: not rebuilt
+    assert {(r.lang, r.topic) for r in again if r.fresh} == \
+        {(r.lang, r.topic) for r in results if r.error}
+    assert [path.name for path in out.rglob("*.json")] == [".brochurekit-state.json"]
+
+
 def test_two_builds_into_one_folder_at_once_both_finish(project, tmp_path):
     import json
     import subprocess
