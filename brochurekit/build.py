@@ -52,6 +52,7 @@ from .sites import Site
 log = logging.getLogger(__name__)
 
 STATE_FILE = ".brochurekit-state.json"
+RECEIPTS = "brochurekit-receipts-"  # + the build's pid: see _write_receipt
 # Fork build workers where that is the platform's safe default (see _render_all).
 FORK = sys.platform == "linux"
 
@@ -587,7 +588,7 @@ def _render_all(project: Project, options: BuildOptions, created: dt.datetime | 
     context = multiprocessing.get_context("fork" if FORK else "spawn")
     queue = context.Queue()
     listener = logging.handlers.QueueListener(queue, _Relay())
-    receipts = Path(tempfile.mkdtemp(prefix="brochurekit-receipts-"))  # private: 0700
+    receipts = _receipts_folder()
     try:
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
                                  initargs=(project, options, created, loaded, queue,
@@ -622,6 +623,26 @@ def _render_all(project: Project, options: BuildOptions, created: dt.datetime | 
         if listener._thread is not None:
             listener.stop()
         shutil.rmtree(receipts, ignore_errors=True)
+
+
+def _receipts_folder() -> Path:
+    """Make this build's private folder of receipts in the temporary folder, named by
+    its process id, and remove those that builds killed before clean-up left behind."""
+    for left in Path(tempfile.gettempdir()).glob(f"{RECEIPTS}*-*"):
+        pid = left.name.removeprefix(RECEIPTS).split("-")[0]
+        if pid.isdigit() and not _running(int(pid)) and left.is_dir():
+            shutil.rmtree(left, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{RECEIPTS}{os.getpid()}-"))  # private: 0700
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's: running
+        pass
+    return True
 
 
 def _receipt_path(receipts: Path, target: Path) -> Path:

@@ -271,6 +271,13 @@ def test_release_force_builds_everything_again(project, monkeypatch):
     assert seen["force"] is True and seen["strict"] is False
 
 
+def receipts_of(pid: int) -> list:
+    import tempfile
+    from pathlib import Path
+
+    return list(Path(tempfile.gettempdir()).glob(f"{build_module.RECEIPTS}{pid}-*"))
+
+
 def test_workers_stop_when_the_build_is_killed(project, tmp_path):
     import os
     import signal
@@ -306,6 +313,12 @@ def test_workers_stop_when_the_build_is_killed(project, tmp_path):
         time.sleep(3)
         assert set(out.glob("*/*.pdf")) == written  # nothing written after
         assert len(written) < 12
+        left = receipts_of(build_process.pid)
+        assert left  # a killed build cannot clean up; the next build does
+        results = build(project, BuildOptions(out=out, languages=("es", "fr"), jobs=2,
+                                              topics=("stage-4-anal-cancer",), force=True))
+        assert all(r.error is None for r in results)
+        assert not any(folder.exists() for folder in left)
     finally:
         if build_process.poll() is None:
             os.killpg(build_process.pid, signal.SIGKILL)
