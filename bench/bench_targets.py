@@ -15,8 +15,10 @@ both sides alike; figures are medians of --repeat runs.
 - floor: the same final HTML (captured from a build) rendered and written by one warm
   process with the project's PdfWriter: what WeasyPrint itself costs. "floor with those
   layouts" also lays out the HTML of each measuring pass the build made (fit.py lays a
-  brochure out again when it tightens it or adds ruled lines for notes): what is left
-  over is the build's own cost.
+  brochure out again when it tightens it, and again from its last page of text when it
+  adds ruled lines for notes, relayout.py): what is left over is the build's own cost.
+  The floor writes each final HTML from a whole layout, so once notes are laid out from
+  a page, "floor with those layouts" counts more than the build does.
 - weasyprint command: `weasyprint --pdf-variant pdf/ua-1` once per brochure on that HTML
   with the stylesheets linked; on two cores, two commands at a time.
 """
@@ -54,15 +56,21 @@ from brochurekit.build import BuildOptions, build
 folder, langs = Path(sys.argv[1]), tuple(sys.argv[2:])
 original = pdf.PdfWriter.render_fitted
 def render_fitted(self, remake, where, *args, **kwargs):
-    laid = []
+    laid, resumed = [], []
     layout = self.layout
-    self.layout = lambda html: laid.append(html) or layout(html)
+    def watched(html, after=None):
+        laid.append(html)
+        resumed.append(after is not None)
+        return layout(html, after)
+    self.layout = watched
     try:
         return original(self, remake, where, *args, **kwargs)
     finally:
         del self.layout
         name = where.replace("/", "--")
         (folder / (name + ".html")).write_text(laid[-1], encoding="utf-8")
+        if resumed[-1]:  # its notes laid out from its last page of text (relayout.py)
+            (passes / f"{name}.resumed").touch()
         for number, html in enumerate(laid[:-1], 1):  # the layouts that only measured
             (passes / f"{name}.{number}.html").write_text(html, encoding="utf-8")
 pdf.PdfWriter.render_fitted = render_fitted
@@ -211,6 +219,7 @@ def main() -> int:
         passes = Path(folder) / "passes"
         brochures = len(list(html_dir.glob("*.html")))
         layouts = (brochures + len(list(passes.glob("*.html")))) / brochures
+        resumed = len(list(passes.glob("*.resumed")))  # of those, laid out from a page
         t: dict[str, list[float]] = {k: [] for k in (
             "j1", "j2", "floor", "floor_fit", "cmd1", "cmd2", "noop20", "noop20_inner", "release",
             "noop_all")}
@@ -280,6 +289,8 @@ def main() -> int:
          f"{m['lj1'] / m['lj2']:.2f}x" if "lj1" in m else "not run", ">= 1.9x"),
         ("build --jobs 1 / floor, 20 brochures", f"{m['j1'] / m['floor']:.2f}x", "<= 1.15x"),
         ("  layouts per brochure (fitting measures)", f"{layouts:.2f}", "-"),
+        ("  of them, notes laid out from the last page of text", f"{resumed / brochures:.2f}",
+         "-"),
         ("  build --jobs 1 / floor with those layouts", f"{m['j1'] / m['floor_fit']:.2f}x", "-"),
         ("weasyprint command / build, one core", f"{m['cmd1'] / m['j1']:.2f}x", ">= 3x"),
         ("weasyprint command / build, two cores", f"{m['cmd2'] / m['j2']:.2f}x", ">= 3.5x"),

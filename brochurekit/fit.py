@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from weasyprint.document import Document, Page
 from weasyprint.formatting_structure import boxes
@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 # (fit level, notes, whether the text follows the cover on its page) -> the brochure's HTML
 Remake = Callable[[int, "Notes | None", bool], str]
+# (HTML, None) -> its layout; (HTML, (layout, page)) -> the layout of HTML that differs from
+# that layout's only after where its page `page` begins, making only the pages from there
+# again (relayout.py): the layout given is spent.
+Layout = Callable[[str, "tuple[Document, int] | None"], Document]
 
 FIT_LEVELS = 4  # the `fit-N` classes in styles/fit.css, each tighter than the one before
 RUNT = 1 / 3  # a page of text less full than this is filled with ruled lines
@@ -50,17 +54,17 @@ class Fitted:
         return len(self.document.pages)
 
 
-def fit(render: Remake, layout: Callable[[str], Document], budget: int | None = None,
+def fit(render: Remake, layout: Layout, budget: int | None = None,
         multiple: int | None = 2) -> Fitted:
     """Lay a brochure out so that it fits: `render(level, notes, flows)` makes its HTML,
-    `layout(html)` lays it out; `budget` is the most pages it may have, `multiple` what
+    `layout(html, None)` lays it out; `budget` is the most pages it may have, `multiple` what
     its page count must be a multiple of (None: leave the pages as they are). A brochure
     that cannot be fitted in its budget is returned as it is, over budget: the build
     reports it."""
     level, flows = 0, False
     while True:
         html = render(level, None, flows)
-        fitted = Fitted(layout(html), html, level, cover_flows=flows)
+        fitted = Fitted(layout(html, None), html, level, cover_flows=flows)
         if not flows and cover_pages(fitted.document.pages) > 1 \
                 and render(level, None, True) != html:
             flows = True  # a cover too long for its page: no near-empty second page
@@ -76,10 +80,12 @@ def fit(render: Remake, layout: Callable[[str], Document], budget: int | None = 
         return padded
 
 
-def pad(fitted: Fitted, render: Remake, layout: Callable[[str], Document],
-        multiple: int) -> Fitted:
+def pad(fitted: Fitted, render: Remake, layout: Layout, multiple: int) -> Fitted:
     """Fill the spare space of a laid-out brochure with ruled lines for notes, if it has
-    an odd page count (or not a multiple of `multiple`) or a nearly empty last page."""
+    an odd page count (or not a multiple of `multiple`) or a nearly empty last page.
+
+    The notes go at the end of the text: only the pages from the last page of text are
+    laid out again (relayout.py)."""
     pages = fitted.document.pages
     last = last_text_page(pages)
     if last is None:
@@ -98,17 +104,20 @@ def pad(fitted: Fitted, render: Remake, layout: Callable[[str], Document],
         notes = Notes((whole,) + (following,) * (extra - 1), new_page=True)
     else:
         return fitted  # full enough after all
+    title, laid = fitted.document.metadata.title, fitted.document
     for _ in range(3):  # a heading or a line may take a little more room than kept for it
         html = render(fitted.level, notes, fitted.cover_flows)
-        padded = Fitted(layout(html), html, fitted.level, notes, fitted.cover_flows)
+        padded = Fitted(layout(html, (laid, last)), html, fitted.level, notes,
+                        fitted.cover_flows)
         if len(padded.document.pages) == len(pages) + extra:
             return padded
+        laid = padded.document
         if min(notes.pages) <= MIN_LINES:
             break
         notes = Notes(tuple(lines - 1 for lines in notes.pages), notes.new_page)
     log.warning("%s: the ruled lines for notes did not fit where measured; left with %d "
-                "pages", fitted.document.metadata.title, len(pages))
-    return fitted
+                "pages", title, len(pages))
+    return replace(fitted, document=layout(fitted.html, None))  # its pages went to the notes
 
 
 def lines_in(height: float) -> int:

@@ -21,7 +21,7 @@ from weasyprint.pdf import tags
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
-from . import actualtext, compactfonts, printshop
+from . import actualtext, compactfonts, printshop, relayout
 from .editions import EDITIONS
 from .editions import stylesheets as edition_stylesheets
 from .errors import RenderError
@@ -141,6 +141,7 @@ def _improve_tags() -> None:
 _improve_tags()
 actualtext.install()
 compactfonts.install()
+relayout.install()
 
 
 class _Collect(logging.Handler):
@@ -217,14 +218,18 @@ class PdfWriter:
         write_atomically(target, data)
         return pages
 
-    def layout(self, html: str) -> Document:
-        """Lay `html` out in pages, with the project's stylesheets and fetcher."""
-        return HTML(
-            string=html, base_url=self.root.as_uri() + "/", url_fetcher=self.fetcher
-        ).render(
-            stylesheets=self.stylesheets, font_config=self.font_config, cache=self.cache,
-            color_profiles=self.color_profiles, pdf_variant=self.options["pdf_variant"],
-        )
+    def layout(self, html: str, after: tuple[Document, int] | None = None) -> Document:
+        """Lay `html` out in pages, with the project's stylesheets and fetcher; `after`, a
+        layout and a page: `html` differs from that layout's only after where that page
+        begins, and the pages before it are kept (relayout.py; the layout is spent)."""
+        source = HTML(string=html, base_url=self.root.as_uri() + "/",
+                      url_fetcher=self.fetcher)
+        options = {"stylesheets": self.stylesheets, "font_config": self.font_config,
+                   "cache": self.cache, "color_profiles": self.color_profiles,
+                   "pdf_variant": self.options["pdf_variant"]}
+        if after is None:
+            return relayout.render(source, **options)
+        return relayout.render_from(*after, source, **options)
 
     def render(self, html: str, where: str) -> tuple[bytes, int]:
         """Return `html` as PDF bytes and its page count, or raise RenderError."""

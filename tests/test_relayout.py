@@ -1,0 +1,82 @@
+"""Notes laid out from the last page of text (brochurekit/relayout.py): the pages before it
+are the first layout's, and the PDF is byte for byte the one a whole layout gives."""
+
+from __future__ import annotations
+
+import pytest
+import weasyprint
+
+from brochurekit import relayout
+from brochurekit.build import BuildOptions, build_timestamp, paper_for
+from brochurekit.editions import EDITIONS
+from brochurekit.fit import last_text_page
+from brochurekit.pdf import PdfWriter
+from brochurekit.project import load_project
+from brochurekit.render import make_environment, render_html
+from conftest import CONTENT, ROOT
+
+# Each gets ruled lines for notes: on its last page of text, or on a page of their own.
+CASES = [("en", "treating-anal-cancer", ()), ("ar", "stage-4-anal-cancer", ()),
+         ("es", "stage-4-anal-cancer", ("booklet",)),
+         ("zh_Hans", "treating-anal-cancer", ("booklet",)),
+         ("fa", "recurrent-anal-cancer", ("bilingual",))]
+
+
+@pytest.mark.parametrize(("lang", "topic", "editions"), CASES)
+def test_notes_are_laid_out_from_the_last_page_of_text_as_a_whole_layout_would(
+        translators, lang, topic, editions):
+    project = load_project(ROOT)
+    options = BuildOptions(out=ROOT / "dist", editions=editions)
+    bilingual = any(EDITIONS[name].bilingual for name in editions)
+
+    def remake(level, notes, flows):  # noqa: ANN001, ANN202
+        return render_html(make_environment(ROOT / "templates"), CONTENT.topic(topic),
+                           translators[lang], paper_for(project, lang, options), False,
+                           build_timestamp(ROOT), project.online_url(lang, topic),
+                           bilingual, notes=notes, fit=level, cover_flows=flows).html
+
+    writer = PdfWriter(ROOT, editions)
+    layout, resumed = writer.layout, []
+
+    def watched(html, after=None):  # noqa: ANN001, ANN202
+        if after is not None:  # which page it resumes at, and the boxes of those before
+            first, page = after
+            assert page == last_text_page(first.pages)
+            resumed.append((page, [each._page_box for each in first.pages[:page]]))
+        return layout(html, after)
+
+    writer.layout = watched
+    budget = None if editions else CONTENT.topic(topic).page_budget
+    data, fitted = writer.render_fitted(remake, f"{lang}/{topic}", budget,
+                                        options.page_multiple)
+    assert fitted.notes and resumed, "this case no longer gets notes: choose another"
+    page, before = resumed[-1]
+    assert [each._page_box for each in fitted.document.pages[:page]] == before
+    assert all(ours is theirs for ours, theirs in
+               zip((each._page_box for each in fitted.document.pages), before, strict=False))
+    whole = layout(fitted.html).write_pdf(**writer.options)
+    assert data == whole
+
+
+def test_a_layout_laid_out_again_is_spent_and_never_used_twice():
+    writer = PdfWriter(ROOT)
+    html = "<html lang=en><body><main>" + "<p>Text.</p>" * 300 + "</main></body></html>"
+    more = html.replace("</main>", "<h2>More</h2><p>And more.</p></main>")
+    whole = writer.layout(more).write_pdf(**writer.options)
+    first = writer.layout(html)
+    last = len(first.pages) - 1
+    again = writer.layout(more, (first, last))
+    assert again.pages[0]._page_box is first.pages[0]._page_box
+    assert first.relayout is None and again.relayout is not None
+    assert again.write_pdf(**writer.options) == whole
+    once_more = writer.layout(more, (first, last))  # spent: laid out whole, not from it
+    assert once_more.pages[0]._page_box is not first.pages[0]._page_box
+    assert once_more.write_pdf(**writer.options) == whole
+
+
+def test_an_unchecked_weasyprint_is_refused(monkeypatch):
+    assert weasyprint.__version__ == relayout.SUPPORTED
+    monkeypatch.setattr(weasyprint, "__version__", "71.0")
+    monkeypatch.setattr(relayout.layout_module.make_all_pages, "kept", False)
+    with pytest.raises(RuntimeError, match="relayout.py adapts WeasyPrint 70.0"):
+        relayout.install()
