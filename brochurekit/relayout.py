@@ -3,13 +3,13 @@ making again only the pages from its last page of text: the pages before it are 
 layout's, as they were.
 
 fit.py lays each brochure out once to measure it, and half of them get "My questions and
-notes" (ruled lines in the space left) and are laid out again: that second layout was a
-third of the build's time. The HTML with notes is the first HTML with one section inserted
-at the end of `<main>`, so every page before the last page of text breaks exactly where
-it did. WeasyPrint already re-makes only some pages when a page-based counter changes
+notes" (ruled lines in the space left) and were laid out again, whole: about a sixth of
+the build's time. The HTML with notes is the first HTML with one section inserted at the
+end of `<main>`, so every page before the last page of text breaks exactly where it did.
+WeasyPrint already re-makes only some pages when a page-based counter changes
 (`context.page_maker`: where each page starts, its counters and page groups); this module
-uses the same machinery: the new HTML is parsed and styled (a few hundredths of a
-second), the page maker's entries up to the last page of text are carried over, and
+uses the same machinery: the new HTML is parsed and styled (under a tenth of a second),
+the page maker's entries up to the last page of text are carried over, and
 WeasyPrint's own layout loop makes the pages from there, then the margin boxes (folios,
 running heads) of every page again. The result is byte for byte what laying the new HTML
 out from the start gives (tests/test_relayout.py holds it on every brochure's notes pass).
@@ -101,7 +101,7 @@ def render_from(first: Document, page: int, html: weasyprint.HTML,
     """Lay out `html`, which is the HTML `first` was laid out from with content inserted
     at or after where its page `page` (from 0) begins, keeping `first`'s pages before
     that one. `first` is spent: its pages become the new document's."""
-    kept: _Kept = first.relayout
+    kept: _Kept | None = getattr(first, "relayout", None)
     first.relayout = None  # its page boxes are the new document's now
     if kept is None or not 0 < page < len(kept.pages):
         return render(html, **options)
