@@ -17,6 +17,7 @@ An English term matches as a whole word, also in its plural.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import unicodedata
@@ -60,8 +61,8 @@ class Glossary:
 
     def problems(self, english: str, translation: str) -> Iterator[tuple[str, str]]:
         """Yield (level, message) for each glossary term the translation gets wrong."""
-        folded = fold(translation)
-        mentioned = [source for source in self.sources() if mentions(english, source)]
+        folded, english = fold(translation), fold(english)
+        mentioned = [source for source in self.sources() if _mention(source).search(english)]
         # A forbidden form inside an approved one ("ablation" in "cryoablation") is fine.
         rest = folded
         for source in mentioned:
@@ -85,10 +86,11 @@ class Glossary:
         """Return the English terms a catalog translates in more than one approved way,
         with the targets it uses."""
         used: dict[str, set[str]] = {}
+        sources = self.sources()
         for english, translation in pairs:
-            folded = fold(translation)
-            for source in self.sources():
-                if mentions(english, source):
+            folded, said = fold(translation), fold(english)
+            for source in sources:
+                if _mention(source).search(said):
                     for term in self.approved(source):
                         if fold(term.target) in folded:
                             used.setdefault(source, set()).add(term.target)
@@ -103,8 +105,13 @@ def fold(text: str) -> str:
 
 def mentions(english: str, term: str) -> bool:
     """Say whether English text contains a term as whole words (or its plural)."""
-    pattern = rf"(?<![^\W_]){re.escape(fold(term))}(?:e?s)?(?![^\W_])"
-    return re.search(pattern, fold(english)) is not None
+    return _mention(term).search(fold(english)) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _mention(term: str) -> re.Pattern[str]:
+    """Return the pattern of a term as whole words (or its plural), in folded text."""
+    return re.compile(rf"(?<![^\W_]){re.escape(fold(term))}(?:e?s)?(?![^\W_])")
 
 
 def glossary_path(root: Path, lang: str) -> Path:
