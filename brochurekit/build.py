@@ -585,6 +585,10 @@ def _render_all(project: Project, options: BuildOptions, created: dt.datetime | 
     if FORK:
         import_weasyprint()
         from . import pdf  # noqa: F401 (the import the workers inherit)
+    # The longest brochures first (by page budget), so that no worker is left rendering a
+    # long one alone at the end while the other has nothing to do.
+    budget = {topic_id: loaded[0].topic(topic_id).page_budget or 0 for _, topic_id, _ in todo}
+    todo = sorted(todo, key=lambda item: -budget[item[1]])
     context = multiprocessing.get_context("fork" if FORK else "spawn")
     queue = context.Queue()
     listener = logging.handlers.QueueListener(queue, _Relay())
