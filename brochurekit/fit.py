@@ -107,8 +107,9 @@ def pad(fitted: Fitted, render: Remake, layout: Layout, multiple: int) -> Fitted
     title, laid = fitted.document.metadata.title, fitted.document
     for _ in range(3):  # a heading or a line may take a little more room than kept for it
         html = render(fitted.level, notes, fitted.cover_flows)
-        padded = Fitted(layout(html, (laid, last)), html, fitted.level, notes,
-                        fitted.cover_flows)
+        # Only what follows the text is new: the pages before its last page stand.
+        after = (laid, last) if added_after_text(fitted.html, html) else None
+        padded = Fitted(layout(html, after), html, fitted.level, notes, fitted.cover_flows)
         if len(padded.document.pages) == len(pages) + extra:
             return padded
         laid = padded.document
@@ -118,6 +119,16 @@ def pad(fitted: Fitted, render: Remake, layout: Layout, multiple: int) -> Fitted
     log.warning("%s: the ruled lines for notes did not fit where measured; left with %d "
                 "pages", title, len(pages))
     return replace(fitted, document=layout(fitted.html, None))  # its pages went to the notes
+
+
+def added_after_text(before: str, after: str) -> bool:
+    """Say whether the HTML `after` is `before` with something added at the end of its
+    `<main>` and nothing else changed."""
+    if before.count("</main>") != 1:
+        return False
+    text, rest = before.split("</main>")
+    return len(after) > len(before) and after.startswith(text) and after.endswith(
+        "</main>" + rest)
 
 
 def lines_in(height: float) -> int:

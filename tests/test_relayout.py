@@ -9,7 +9,7 @@ import weasyprint
 from brochurekit import relayout
 from brochurekit.build import BuildOptions, build_timestamp, paper_for
 from brochurekit.editions import EDITIONS
-from brochurekit.fit import last_text_page
+from brochurekit.fit import Fitted, last_text_page
 from brochurekit.pdf import PdfWriter
 from brochurekit.project import load_project
 from brochurekit.render import make_environment, render_html
@@ -56,6 +56,35 @@ def test_notes_are_laid_out_from_the_last_page_of_text_as_a_whole_layout_would(
                zip((each._page_box for each in fitted.document.pages), before, strict=False))
     whole = layout(fitted.html).write_pdf(**writer.options)
     assert data == whole
+
+
+def test_notes_are_laid_out_whole_when_anything_before_them_changed():
+    from brochurekit.fit import added_after_text, pad
+
+    text = "<html lang=en><body><main>" + "<p>Text.</p>" * 150 + "</main>{}</body></html>"
+    first = text.format("<footer class=back-matter><p>Back.</p></footer>")
+
+    def remake(level, notes, flows):  # noqa: ANN001, ANN202
+        if notes is None:
+            return first
+        return first.replace("</main>", NOTES_PAGE + "</main>").replace("Back.", "Back, changed.")
+
+    writer, resumed = PdfWriter(ROOT), []
+
+    def watched(html, after=None):  # noqa: ANN001, ANN202
+        resumed.append(after is not None)
+        return writer.layout(html, after)
+
+    laid = Fitted(watched(first), first)
+    assert len(laid.document.pages) % 2 == 1  # an odd count: it gets notes
+    padded = pad(laid, remake, watched, 2)
+    assert "Back, changed." in padded.html and len(padded.document.pages) % 2 == 0
+    assert resumed == [False, False]  # the notes pass was laid out whole
+    assert padded.document.write_pdf() == writer.layout(padded.html).write_pdf()
+    assert added_after_text(first, first.replace("</main>", NOTES_PAGE + "</main>"))
+
+
+NOTES_PAGE = '<div style="break-before: page">Notes.</div>'
 
 
 def test_a_layout_laid_out_again_is_spent_and_never_used_twice():
