@@ -82,13 +82,26 @@ def _colour_space(path: Path, mtime_ns: int, size: int) -> str:  # noqa: ARG001 
 
 
 def color_profiles(path: Path) -> dict:
-    """Return the profile as WeasyPrint's output intent for `device-cmyk()` colours."""
+    """Return the profile as WeasyPrint's output intent for `device-cmyk()` colours,
+    embedded as the file's own bytes.
+
+    WeasyPrint 70 embeds `ColorProfile.content`, which Pillow makes by saving the profile
+    again through LittleCMS; once anything has read the profile's description (WeasyPrint
+    does, for the output intent's name), LittleCMS writes that tag anew. The first PDF a
+    process wrote carried the file as it is and every later one a longer profile, so a
+    print-shop PDF's bytes depended on which brochure its build worker had made first."""
     from weasyprint.css import ColorProfile  # imported here: build imports this module
 
+    class FileProfile(ColorProfile):
+        @property
+        def content(self) -> bytes:
+            return data
+
     check_profile(path)
-    with path.open("rb") as handle:
-        return {"device-cmyk": ColorProfile(handle, path.as_uri(), "relative-colorimetric",
-                                            ["cyan", "magenta", "yellow", "black"])}
+    data = path.read_bytes()
+    return {"device-cmyk": FileProfile(io.BytesIO(data), path.as_uri(),
+                                       "relative-colorimetric",
+                                       ["cyan", "magenta", "yellow", "black"])}
 
 
 @functools.cache

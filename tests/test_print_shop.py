@@ -216,6 +216,20 @@ def test_the_same_inputs_give_the_same_bytes(shop, tmp_path):
     assert again.path.read_bytes() == paths["ar"].read_bytes()
 
 
+def test_every_print_shop_pdf_embeds_the_profile_file_as_it_is():
+    # Pillow re-saved the profile once its description had been read: the first PDF a
+    # process wrote carried the file, later ones a longer profile, so a brochure's bytes
+    # depended on which one its build worker had made first.
+    writer = PdfWriter(ROOT, ("print-shop",))
+    html = ("<html lang=en><head><title>Profile</title></head><body><main>"
+            "<p style='color: device-cmyk(0 1 0 0)'>Text.</p></main></body></html>")
+    expected = Path(DEFAULT_PROFILE).read_bytes()
+    for _ in range(2):
+        data, _ = writer.render(html, "profile")
+        intent = PdfReader(io.BytesIO(data)).trailer["/Root"]["/OutputIntents"][0]
+        assert intent.get_object()["/DestOutputProfile"].get_object().get_data() == expected
+
+
 # --- The palette and its CMYK twin -----------------------------------------------------
 
 PROPERTY = re.compile(r"(--[\w-]+):\s*([^;]+);")
