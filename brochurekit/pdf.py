@@ -40,6 +40,10 @@ PRINT_VARIANT = "pdf/x-4"
 
 ASSET_FOLDERS = ("styles", "fonts", "images", "sites/logos")  # sites/logos: clinics' logos
 DATA_URL = re.compile(r"^data:image/(?:png|jpeg|gif|webp)(?:;base64)?,", re.IGNORECASE)
+# A project file named from the project's root ("project:sites/logos/x.png"): WeasyPrint
+# names an image after its address, which must not depend on where the project is checked
+# out for a PDF's bytes not to (render._clinic).
+PROJECT_URL = "project:"
 MAX_DATA_URL = 64 * 1024
 
 
@@ -67,7 +71,7 @@ class ProjectFetcher(URLFetcher):
             raise URLFetchingError(f"refused: {shown}")
         if url.startswith("data:"):
             return super().fetch(url, headers)
-        path = Path(unquote(urlsplit(url).path)).resolve()
+        path = self._path(url)
         if self.cmyk_profile and any(path.is_relative_to(self.root / folder)
                                      for folder in LOGO_FOLDERS):
             data, kind = printshop.cmyk_logo(path.read_bytes(), path.suffix.lower() == ".svg",
@@ -83,12 +87,18 @@ class ProjectFetcher(URLFetcher):
             if not DATA_URL.match(url):
                 return "only inline PNG, JPEG, GIF or WebP images are allowed"
             return "inline image is too large" if len(url) > MAX_DATA_URL else None
-        if scheme != "file":
+        if scheme not in ("file", PROJECT_URL[:-1]):
             return "only the project's own files are allowed"
-        path = Path(unquote(urlsplit(url).path)).resolve()
+        path = self._path(url)
         if not any(path.is_relative_to(folder) for folder in self.folders):
             return f"outside the project's {', '.join(ASSET_FOLDERS)} folders"
         return None
+
+    def _path(self, url: str) -> Path:
+        """Return the file a file: or project: URL names, links followed."""
+        if url.lower().startswith(PROJECT_URL):
+            return (self.root / unquote(url[len(PROJECT_URL):])).resolve()
+        return Path(unquote(urlsplit(url).path)).resolve()
 
 
 FIGURE_ALT = "data-alt"  # the text alternative of a diagram drawn with HTML and CSS

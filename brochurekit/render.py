@@ -369,7 +369,9 @@ def direction_of(text: str) -> str:
 
 def _clinic(site: Site, translator: Translator, logo: str | None) -> dict:
     """Return what the templates print of a clinic's site, in the brochure's language."""
-    return {"name": site.name_in(translator.lang), "logo": logo or site.logo,
+    if logo is None and site.logo:  # a PDF's: named from the project (pdf.PROJECT_URL)
+        logo = "project:" + site.logo
+    return {"name": site.name_in(translator.lang), "logo": logo,
             "address": site.address,
             "phones": site.phones, "website": site.website, "emergency": site.emergency,
             "hours": [in_numbering(opening.text(translator.locale),

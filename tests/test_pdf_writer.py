@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 
 import pytest
@@ -47,6 +48,9 @@ SMALL_PNG = (
     ('<base href="http://evil.example/"><img src="x.png">', "http://evil.example/x.png"),
     ('<img src="data:image/svg+xml,<svg/>">', "data:image/svg+xml"),
     ('<object data="ftp://example.org/x"></object>', "ftp://example.org/x"),
+    ('<img src="project:../../../../etc/hostname">', "project:../../../../etc/hostname"),
+    ('<img src="project:brochures/_shared.yaml">', "project:brochures/_shared.yaml"),
+    ('<img src="project:/etc/hostname">', "project:/etc/hostname"),
 ])
 def test_outside_files_and_the_network_are_refused(writer, tmp_path, caplog, markup, refused):
     caplog.set_level(logging.WARNING)
@@ -63,6 +67,17 @@ def test_project_assets_and_small_inline_images_are_served(writer, tmp_path):
                       "<p>text</p>"), target, "test")
     reader = PdfReader(target)
     assert reader.pages[0]["/Resources"].get("/XObject")  # the inline image is there
+
+
+def test_a_logo_named_from_the_project_makes_the_same_bytes_wherever_it_is(writer, project):
+    # WeasyPrint names an image after its address: with a file: URL, the folder the
+    # project is checked out in changed the PDF's bytes.
+    html = page('<img src="project:sites/logos/lakeshore-example.png">')
+    here, there = writer.render(html, "here")[0], PdfWriter(project).render(html, "there")[0]
+    (image,) = PdfReader(io.BytesIO(here)).pages[0]["/Resources"]["/XObject"].values()
+    assert image.get_object()["/Width"] == 360 and here == there
+    moved = html.replace("project:sites", "sites")  # as the file: URL it was
+    assert writer.render(moved, "here")[0] != PdfWriter(project).render(moved, "there")[0]
 
 
 def test_a_pdf_is_on_disk_before_it_takes_its_name(tmp_path, monkeypatch):
