@@ -32,7 +32,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pydyf
-import weasyprint
 from fontTools.pens.basePen import BasePen
 from fontTools.ttLib import TTFont
 from weasyprint import draw
@@ -41,7 +40,9 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.pdf.stream import Stream
 from weasyprint.text.ffi import ffi, pango
 
-SUPPORTED = "70.0"
+from .libraries import WEASYPRINT, require_weasyprint
+
+SUPPORTED = WEASYPRINT
 # Scripts whose shaping reorders or merges glyphs of a cluster: Devanagari to Malayalam
 # (Gurmukhi is U+0A00-U+0A7F), Sinhala, Thai, Lao, Tibetan, Myanmar, Khmer.
 REORDERED = re.compile("[\u0900-\u0dff\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff]")
@@ -57,12 +58,9 @@ def install() -> None:
     not checked."""
     if getattr(Stream.marked, "actual_text", False):
         return
-    if weasyprint.__version__ != SUPPORTED:
-        raise RuntimeError(
-            f"brochurekit/actualtext.py adapts WeasyPrint {SUPPORTED}'s private "
-            f"Stream.marked; WeasyPrint {weasyprint.__version__} is installed. Check that "
-            "method (weasyprint/pdf/stream.py) and the Punjabi text-layer tests, then "
-            "update SUPPORTED.")
+    require_weasyprint("actualtext.py", "Stream.marked",
+                       "Check that method (weasyprint/pdf/stream.py) and the Punjabi "
+                       "text-layer tests")
     original = Stream.marked
 
     @contextmanager

@@ -16,6 +16,22 @@ import ctypes.util
 import io
 import sys
 
+# The WeasyPrint whose private internals actualtext.py and relayout.py adapt (pinned in
+# pyproject.toml): each refuses another until it is checked against it.
+WEASYPRINT = "70.0"
+
+
+def require_weasyprint(adapter: str, internals: str, then: str) -> None:
+    """Refuse a WeasyPrint other than WEASYPRINT: `adapter` (a module) adapts its
+    `internals`; `then` says what to check before updating WEASYPRINT."""
+    import weasyprint
+
+    if weasyprint.__version__ != WEASYPRINT:
+        raise RuntimeError(
+            f"brochurekit/{adapter} adapts WeasyPrint {WEASYPRINT}'s private {internals}; "
+            f"WeasyPrint {weasyprint.__version__} is installed. {then}, then update "
+            "WEASYPRINT in brochurekit/libraries.py.")
+
 
 def import_weasyprint() -> None:
     """Import WeasyPrint, its libraries loaded by soname when the loader can find them."""

@@ -28,7 +28,9 @@ import weasyprint.layout as layout_module
 from weasyprint.document import Document
 from weasyprint.layout.page import set_page_type_computed_styles
 
-SUPPORTED = "70.0"
+from .libraries import WEASYPRINT, require_weasyprint
+
+SUPPORTED = WEASYPRINT
 
 
 @dataclass
@@ -57,12 +59,9 @@ def install() -> None:
     """Wrap WeasyPrint 70's page maker, once; refuse a WeasyPrint not checked."""
     if getattr(layout_module.make_all_pages, "kept", False):
         return
-    if weasyprint.__version__ != SUPPORTED:
-        raise RuntimeError(
-            f"brochurekit/relayout.py adapts WeasyPrint {SUPPORTED}'s private page maker "
-            f"(weasyprint/layout/__init__.py); WeasyPrint {weasyprint.__version__} is "
-            "installed. Check layout_document, initialize_page_maker and make_all_pages, "
-            "run tests/test_relayout.py, then update SUPPORTED.")
+    require_weasyprint("relayout.py", "page maker (weasyprint/layout/__init__.py)",
+                       "Check layout_document, initialize_page_maker and make_all_pages, "
+                       "and run tests/test_relayout.py")
     initialize, make_all = layout_module.initialize_page_maker, layout_module.make_all_pages
 
     def initialize_page_maker(context, root_box):  # noqa: ANN001, ANN202
