@@ -27,6 +27,7 @@ from .editions import stylesheets as edition_stylesheets
 from .errors import RenderError
 from .files import write_atomically
 from .fit import Fitted, Remake, fit
+from .render import PROJECT_URL
 from .sites import LOGO_FOLDERS, palette
 
 log = logging.getLogger(__name__)
@@ -40,10 +41,6 @@ PRINT_VARIANT = "pdf/x-4"
 
 ASSET_FOLDERS = ("styles", "fonts", "images", "sites/logos")  # sites/logos: clinics' logos
 DATA_URL = re.compile(r"^data:image/(?:png|jpeg|gif|webp)(?:;base64)?,", re.IGNORECASE)
-# A project file named from the project's root ("project:sites/logos/x.png"): WeasyPrint
-# names an image after its address, which must not depend on where the project is checked
-# out for a PDF's bytes not to (render._clinic).
-PROJECT_URL = "project:"
 MAX_DATA_URL = 64 * 1024
 
 

@@ -367,10 +367,17 @@ def direction_of(text: str) -> str:
     return "ltr"
 
 
+# A project file named from the project's root ("project:sites/logos/x.png"), as a PDF's
+# HTML names a clinic's logo: WeasyPrint names an image after its address, which must not
+# depend on where the project is checked out for the PDF's bytes not to. The PDF
+# renderer's fetcher (pdf.ProjectFetcher) serves it under the same rules as a file: URL.
+PROJECT_URL = "project:"
+
+
 def _clinic(site: Site, translator: Translator, logo: str | None) -> dict:
     """Return what the templates print of a clinic's site, in the brochure's language."""
-    if logo is None and site.logo:  # a PDF's: named from the project (pdf.PROJECT_URL)
-        logo = "project:" + site.logo
+    if logo is None and site.logo:  # a PDF's: named from the project
+        logo = PROJECT_URL + site.logo
     return {"name": site.name_in(translator.lang), "logo": logo,
             "address": site.address,
             "phones": site.phones, "website": site.website, "emergency": site.emergency,
