@@ -34,7 +34,7 @@ from .errors import BrochureError, CatalogError, CatalogErrors
 from .files import source_epoch, write_atomically
 from .fonts import FONTS_CSS, check_coverage, find_font, font_stacks, stack_for
 from .gate import enforce_rules, load_translator
-from .glossary import glossary_path
+from .glossary import glossary_path, load_glossary
 from .libraries import import_weasyprint
 from .project import Project, load_project
 from .render import (
@@ -170,7 +170,9 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
     """Build the selected brochures and return one result per brochure.
 
     Everything is loaded and checked first; then only brochures whose inputs changed
-    since the last build into the same folder are rendered, across `jobs` processes.
+    since the last build into the same folder are rendered, across `jobs` processes. The
+    translation rules run on each language just before its brochures are handed out, while
+    the workers start and render those of languages already checked (_Gate).
     """
     if options.paper is not None and options.paper not in PAPER_SIZES:
         choices = ", ".join(PAPER_SIZES)
@@ -223,7 +225,7 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
                 todo.append((translator.lang, topic.id, basis))
     log.info("[2/3] %d brochures to build, %d up to date", len(todo),
              sum(1 for result in results if not result.refused))
-    translators = _enforce(root, content, translators, {lang for lang, _, _ in todo})
+    gate = _Gate(root, content, translators, {lang for lang, _, _ in todo})
     for name in options.editions:  # fail here, with the name, not in a worker
         if not (root / "styles" / "editions" / f"{name}.css").is_file():
             raise BrochureError("missing: every edition has a stylesheet",
@@ -233,8 +235,8 @@ def build(root: Path, options: BuildOptions) -> list[BuildResult]:
         if result.refused:
             _report(result, 0, 0)
     loaded = (content, {t.lang: t for t in translators})
-    for done, (result, basis) in enumerate(_render_all(project, options, created, loaded, todo),
-                                           1):
+    for done, (result, basis) in enumerate(
+            _render_all(project, options, created, loaded, todo, gate), 1):
         results.append(result)
         _report(result, done, len(todo))
         target = result.path or output_path(options.out, result.lang, result.topic,
@@ -306,13 +308,34 @@ def _load_translators(root: Path, langs: tuple[str, ...], content: Content,
     return translators
 
 
-def _enforce(root: Path, content: Content, translators: list[Translator],
-             langs: set[str]) -> list[Translator]:
-    """Run every translation rule `check` runs on the catalogs of the brochures to build:
-    the entries that break one are withdrawn, and a brochure that prints one is withheld."""
-    return [enforce_rules(root, translator, content)
-            if translator.lang in langs and translator.lang != SOURCE_LANGUAGE else translator
-            for translator in translators]
+class _Gate:
+    """The translation rules `check` runs, run on the catalogs of the brochures to build:
+    the entries that break one are withdrawn, and a brochure that prints one is withheld.
+
+    `withdrawn(lang)` runs them on a language once and returns its withdrawn entries, with
+    why; a worker applies them to the catalog it was started with (_gated). A broken
+    glossary is reported here, before anything is rendered."""
+
+    def __init__(self, root: Path, content: Content, translators: list[Translator],
+                 langs: set[str]) -> None:
+        self.root, self.content = root, content
+        self.translators = {t.lang: t for t in translators
+                            if t.lang in langs and t.lang != SOURCE_LANGUAGE}
+        self.done: dict[str, dict] = {}
+        for lang in self.translators:
+            load_glossary(root, lang)  # raises CatalogError, with the file and line
+
+    def needed(self, lang: str) -> bool:
+        """Say whether a language's brochures wait for the rules to run on it."""
+        return lang in self.translators and lang not in self.done
+
+    def withdrawn(self, lang: str) -> dict:
+        """Return the entries of a language the rules withdraw, each with why."""
+        if lang not in self.done:
+            translator = self.translators.get(lang)
+            self.done[lang] = {} if translator is None else dict(
+                enforce_rules(self.root, translator, self.content).rejected)
+        return self.done[lang]
 
 
 # --- Reproducible and incremental ----------------------------------------------------
@@ -568,15 +591,26 @@ def sha256_file(path: Path) -> str:
 
 
 def _render_all(project: Project, options: BuildOptions, created: dt.datetime | None,
-                loaded: tuple[Content, dict[str, Translator]], todo: list[tuple[str, str, str]]):
+                loaded: tuple[Content, dict[str, Translator]], todo: list[tuple[str, str, str]],
+                gate: _Gate):
     """Yield (result, hash) for each brochure to build, as each finishes."""
     if not todo:
         return
     jobs = max(1, min(options.jobs, len(todo)))
+    # A language's brochures are handed out once the rules have run on its catalog; those
+    # of languages with nothing to check first (English), each language's longest first
+    # (by page budget), so that no worker is left rendering a long one alone at the end.
+    budget = {topic_id: loaded[0].topic(topic_id).page_budget or 0 for _, topic_id, _ in todo}
+    by_lang: dict[str, list[tuple[str, str, str]]] = {}
+    for item in todo:
+        by_lang.setdefault(item[0], []).append(item)
+    order = sorted(by_lang, key=gate.needed)  # stable: the languages' own order otherwise
     if jobs == 1:
         _start_worker(project, options, created, loaded, None)
-        for lang, topic_id, digest in todo:
-            yield _render_one(lang, topic_id), digest
+        for lang in order:
+            withdrawn = gate.withdrawn(lang)
+            for _, topic_id, digest in by_lang[lang]:
+                yield _render_one(lang, topic_id, withdrawn), digest
         return
     # Workers are forked from this process once it has loaded WeasyPrint (and with it
     # actualtext's and compactfonts' adaptations), so that none pays the import again;
@@ -585,23 +619,23 @@ def _render_all(project: Project, options: BuildOptions, created: dt.datetime | 
     if FORK:
         import_weasyprint()
         from . import pdf  # noqa: F401 (the import the workers inherit)
-    # The longest brochures first (by page budget), so that no worker is left rendering a
-    # long one alone at the end while the other has nothing to do.
-    budget = {topic_id: loaded[0].topic(topic_id).page_budget or 0 for _, topic_id, _ in todo}
-    todo = sorted(todo, key=lambda item: -budget[item[1]])
     context = multiprocessing.get_context("fork" if FORK else "spawn")
     queue = context.Queue()
     listener = logging.handlers.QueueListener(queue, _Relay())
     receipts = _receipts_folder()
+    futures: dict = {}
     try:
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
                                  initargs=(project, options, created, loaded, queue,
                                            receipts)) as pool:
-            futures = {pool.submit(_render_one, lang, topic_id): (lang, topic_id, digest)
-                       for lang, topic_id, digest in todo}
-            listener.start()  # only now: no thread of ours may be running at a fork
             finished = set()
             try:
+                pool.submit(os.getpid)  # the workers start now, while the rules run
+                listener.start()  # only now: no thread of ours may be running at a fork
+                for lang in order:
+                    withdrawn = gate.withdrawn(lang)
+                    for item in sorted(by_lang[lang], key=lambda item: -budget[item[1]]):
+                        futures[pool.submit(_render_one, lang, item[1], withdrawn)] = item
                 for future in as_completed(futures):
                     result = future.result()
                     finished.add(future)
@@ -611,8 +645,9 @@ def _render_all(project: Project, options: BuildOptions, created: dt.datetime | 
                 # not built is named; those built are kept and recorded, even one whose
                 # worker died between writing its PDF and reporting it.
                 pool.shutdown(wait=False, cancel_futures=True)
-                for future, (lang, topic_id, digest) in futures.items():
-                    if future in finished:
+                done = {futures[future] for future in finished}
+                for lang, topic_id, digest in todo:
+                    if (lang, topic_id, digest) in done:
                         continue
                     target = output_path(options.out, lang, topic_id,
                                          options.draft_for(lang), options.editions)
@@ -623,6 +658,9 @@ def _render_all(project: Project, options: BuildOptions, created: dt.datetime | 
                             "run `build --jobs 1 --debug` to see why", f"{lang}/{topic_id}")
                         result = BuildResult(topic_id, lang, None, error=stopped)
                     yield result, digest
+            except BaseException:  # the rules failed on a catalog, or Ctrl-C: stop here
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
     finally:
         if listener._thread is not None:
             listener.stop()
@@ -708,7 +746,7 @@ def _start_worker(project: Project, options: BuildOptions, created: dt.datetime 
 
     _worker.update(
         project=project, options=options, created=created, content=loaded[0],
-        translators=loaded[1], env=make_environment(project.root / "templates"),
+        translators=loaded[1], gated={}, env=make_environment(project.root / "templates"),
         receipts=receipts,
         writer=PdfWriter(project.root, options.editions, print_profile(project, options),
                          options.site.own_colour if options.site else None))
@@ -727,11 +765,21 @@ def _stop_with_parent() -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _render_one(lang: str, topic_id: str) -> BuildResult:
-    """Render one brochure in this worker; return its result instead of raising."""
+def _gated(lang: str, withdrawn: dict) -> Translator:
+    """Return a language's translator without the entries `withdrawn`, made once per
+    language in this worker (the same entries come with each of its brochures)."""
+    gated = _worker["gated"]
+    if lang not in gated:
+        gated[lang] = _worker["translators"][lang].withdrawn(withdrawn)
+    return gated[lang]
+
+
+def _render_one(lang: str, topic_id: str, withdrawn: dict) -> BuildResult:
+    """Render one brochure in this worker, without the entries of its language the rules
+    withdrew (_Gate); return its result instead of raising."""
     project, options = _worker["project"], _worker["options"]
     topic = _worker["content"].topic(topic_id)
-    translator = _worker["translators"][lang]
+    translator = _gated(lang, withdrawn)
     where = f"{lang}/{topic_id}"
     draft = options.draft_for(lang)
     target = output_path(options.out, lang, topic_id, draft, options.editions)

@@ -130,6 +130,44 @@ def test_a_withheld_brochure_is_withheld_again_without_rendering(project, tmp_pa
     assert build(project, options)[0].error is None
 
 
+def test_workers_render_english_while_the_rules_run_on_the_other_catalogs(
+        project, tmp_path, monkeypatch):
+    """The rules run once per language, in the build's own process, as the workers start;
+    English needs none, so its brochures are rendered meanwhile."""
+    import os
+    import time
+
+    out = tmp_path / "out"
+    english = out / "en" / "stage-4-anal-cancer.pdf"
+    checked, rules = [], build_module.enforce_rules
+
+    def rules_that_wait_for_english(root, translator, content):  # noqa: ANN001, ANN202
+        deadline = time.monotonic() + 120
+        while not english.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        checked.append((translator.lang, english.exists(), os.getpid()))
+        return rules(root, translator, content)
+
+    monkeypatch.setattr(build_module, "enforce_rules", rules_that_wait_for_english)
+    results = build(project, BuildOptions(out=out, languages=("fr", "en", "es"), jobs=2,
+                                          topics=("stage-4-anal-cancer",)))
+    assert all(r.error is None for r in results), [r.error for r in results]
+    assert checked == [("fr", True, os.getpid()), ("es", True, os.getpid())]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_broken_glossary_stops_the_build_before_anything_is_rendered(project, tmp_path,
+                                                                       jobs):
+    glossary = project / "locales" / "fr" / "glossary.csv"
+    glossary.write_text(glossary.read_text(encoding="utf-8") + "a,b,preferred\n",
+                        encoding="utf-8")
+    out = tmp_path / "out"
+    with pytest.raises(CatalogError, match="expected 4 columns") as raised:
+        build(project, BuildOptions(out=out, languages=("en", "fr"), jobs=jobs))
+    assert raised.value.file == "locales/fr/glossary.csv"
+    assert not list(out.rglob("*.pdf"))
+
+
 def test_a_glossary_or_review_change_revisits_an_up_to_date_brochure(project, tmp_path):
     """Both decide what a brochure prints: the gate runs again, the back page changes."""
     options = BuildOptions(out=tmp_path / "out", languages=("fr",),
