@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import shutil
+import sys
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -36,7 +37,8 @@ from .catalogs import (
 from .content import Content, load_content
 from .errors import CatalogError
 from .files import write_atomically
-from .glossary import fold, load_glossary
+from .glossary import MAX_BYTES as GLOSSARY_MAX_BYTES
+from .glossary import fold, glossary_path, load_glossary
 from .review import entry_digest, load_reviews, unreviewed
 from .safety import Entry, EntryChecker, typical_ratio
 
@@ -259,8 +261,55 @@ def load_translator(root: Path, lang: str, content: Content | None = None,
 
 def enforce_rules(root: Path, translator: Translator, content: Content) -> Translator:
     """Run every rule on a translator's catalog; return it without the entries that break
-    one, each rejected with the first rule it breaks."""
-    validated = validate_catalog(root, translator.lang, content, tuple(languages(root)[1:]))
-    return translator.withdrawn({
-        key: f"{finding.file}:{finding.line}: [{finding.rule}] {finding.message}"
-        for key, finding in validated.errors.items()})
+    one, each rejected with the first rule it breaks.
+
+    What the rules withdrew is kept in build/catalog-cache/<lang>.rules.json, keyed by
+    everything they read (_rules_key): while none of it changes, a build withdraws the same
+    entries without running them again."""
+    lang = translator.lang
+    key = _rules_key(root, lang, content)
+    cached = root / READ_CACHE / f"{lang}.rules.json"
+    try:
+        data = json.loads(cached.read_text(encoding="utf-8"))
+        if data["key"] == key:
+            return translator.withdrawn({(context, text): why
+                                         for context, text, why in data["withdrawn"]})
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # none yet, unreadable or for other inputs: run the rules
+    validated = validate_catalog(root, lang, content, tuple(languages(root)[1:]))
+    withdrawn = {key: f"{finding.file}:{finding.line}: [{finding.rule}] {finding.message}"
+                 for key, finding in validated.errors.items()}
+    record = {"key": key, "withdrawn": sorted(
+        ([context, text, why] for (context, text), why in withdrawn.items()),
+        key=lambda row: (row[0] or "", row[1]))}
+    try:
+        write_atomically(cached, json.dumps(record, ensure_ascii=False).encode())
+    except OSError as error:
+        log.debug("%s: not kept (%s)", cached, error)
+    return translator.withdrawn(withdrawn)
+
+
+def _rules_key(root: Path, lang: str, content: Content) -> str:
+    """Digest everything the rules' verdict on a catalog depends on: its bytes, its
+    glossary's, the units marked critical, the project's languages (the wrong-language
+    rule tells them apart), this package's code and the libraries the rules run."""
+    path = catalog_path(root, lang)
+    digest = hashlib.sha256(f"rules|{lang}|{sys.version}|{_rules_version()}|".encode())
+    digest.update(hashlib.sha256(read_bytes(path, path.relative_to(root).as_posix()))
+                  .digest())
+    try:
+        with glossary_path(root, lang).open("rb") as handle:  # bounded, as load_glossary
+            digest.update(hashlib.sha256(handle.read(GLOSSARY_MAX_BYTES + 1)).digest())
+    except FileNotFoundError:
+        digest.update(b"no glossary")
+    digest.update(json.dumps([sorted(content.critical_keys, key=lambda key: (key[0] or "",
+                                                                               key[1])),
+                              languages(root)], ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _rules_version() -> str:
+    """Name the code the rules run: this package's (_reader_version, Babel's included),
+    translate-toolkit's and langid's."""
+    return "|".join([_reader_version(), version("translate-toolkit"), version("langid")])

@@ -359,3 +359,44 @@ def test_end_punctuation_ignores_the_space_before_it(lang, translated, fails):
 ])
 def test_negation_words_are_counted_whole(lang, text, count):
     assert negations(text, lang) == count
+
+
+def test_the_rules_verdict_is_kept_until_something_it_reads_changes(project, monkeypatch):
+    """A build withdraws the same entries without running the rules again while the
+    catalog, its glossary, the critical units and the project's languages are unchanged;
+    a change to any of them runs them again."""
+    from types import SimpleNamespace
+
+    from brochurekit import gate
+
+    translate(project, "es", RADIATION, lambda s: s.replace("5 a 7", "15 a 17"))
+    translate(project, "es", REVIEWED, lambda s: s.replace(" %(date)s", ""))  # no context
+    content = load_content(project)
+    translator = gate.load_translator(project, "es", content, enforce=False)
+    runs, validate = [], gate.validate_catalog
+    monkeypatch.setattr(gate, "validate_catalog",
+                        lambda *args: runs.append(args[1]) or validate(*args))
+
+    def withdrawn(content=content) -> set:  # noqa: ANN001
+        return set(gate.enforce_rules(project, translator, content).rejected)
+
+    first = withdrawn()
+    assert {RADIATION, REVIEWED} <= first and runs == ["es"]
+    assert withdrawn() == first and runs == ["es"]  # kept
+
+    glossary = project / "locales" / "es" / "glossary.csv"
+    glossary.write_text(glossary.read_text(encoding="utf-8").replace(
+        "mitomycin,mitomicina,", "mitomycin,mitomizina,"), encoding="utf-8")
+    assert VEIN in withdrawn() and len(runs) == 2  # the glossary changed: run again
+    assert VEIN in withdrawn() and len(runs) == 2
+
+    fewer = SimpleNamespace(critical_keys=frozenset())
+    withdrawn(fewer)
+    assert len(runs) == 3  # other units marked critical
+    (project / "locales" / "xx" / "LC_MESSAGES").mkdir(parents=True)
+    withdrawn()
+    assert len(runs) == 4  # another language in the project
+
+    translate(project, "es", RADIATION, lambda s: s.replace("15 a 17", "5 a 7"))
+    translator = gate.load_translator(project, "es", content, enforce=False)
+    assert RADIATION not in withdrawn() and len(runs) == 5  # the catalog changed
