@@ -68,10 +68,10 @@ def printing(key) -> set[str]:
     return {t.id for t in content.topics if key in {(m.context, m.text) for m in t.messages()}}
 
 
-def withheld(project, tmp_path, lang: str) -> dict[str, str]:
+def withheld(project, tmp_path, lang: str, jobs: int = 2) -> dict[str, str]:
     """Build every topic in one language; return the withheld topics and their errors."""
     out = tmp_path / "dist"
-    results = build(project, BuildOptions(out=out, languages=(lang,), jobs=2))
+    results = build(project, BuildOptions(out=out, languages=(lang,), jobs=jobs))
     for result in results:
         assert (result.path is None) == (result.error is not None)
         if result.error:
@@ -135,6 +135,16 @@ def test_each_mistake_is_caught_and_withheld(project, capsys, tmp_path, name):
     assert set(errors) == printing(key)
     for message in errors.values():
         assert f"{po}:{line}: [{rule}]" in message
+
+
+def test_a_one_process_build_withholds_the_same_brochures(project, tmp_path):
+    """--jobs 1 renders in the build's own process: the withdrawn entries reach it too,
+    and a second build withholds them from the rules' kept verdict."""
+    line = translate(project, "es", RADIATION, lambda s: s.replace("5 a 7", "15 a 17"))
+    for attempt in ("first", "kept"):
+        errors = withheld(project, tmp_path / attempt, "es", jobs=1)
+        assert set(errors) == printing(RADIATION), attempt
+        assert all(f"brochures.po:{line}: [numbers]" in e for e in errors.values()), errors
 
 
 @pytest.mark.parametrize(("state", "rule"), [("emptied", "critical"), ("fuzzy", "critical")])
