@@ -277,8 +277,8 @@ def enforce_rules(root: Path, translator: Translator, content: Content) -> Trans
     except (OSError, ValueError, KeyError, TypeError):
         pass  # none yet, unreadable or for other inputs: run the rules
     validated = validate_catalog(root, lang, content, tuple(languages(root)[1:]))
-    withdrawn = {key: f"{finding.file}:{finding.line}: [{finding.rule}] {finding.message}"
-                 for key, finding in validated.errors.items()}
+    withdrawn = {entry: f"{finding.file}:{finding.line}: [{finding.rule}] {finding.message}"
+                 for entry, finding in validated.errors.items()}
     record = {"key": key, "withdrawn": sorted(
         ([context, text, why] for (context, text), why in withdrawn.items()),
         key=lambda row: (row[0] or "", row[1]))}
@@ -302,9 +302,8 @@ def _rules_key(root: Path, lang: str, content: Content) -> str:
             digest.update(hashlib.sha256(handle.read(GLOSSARY_MAX_BYTES + 1)).digest())
     except FileNotFoundError:
         digest.update(b"no glossary")
-    digest.update(json.dumps([sorted(content.critical_keys, key=lambda key: (key[0] or "",
-                                                                               key[1])),
-                              languages(root)], ensure_ascii=False).encode())
+    critical = sorted(content.critical_keys, key=lambda entry: (entry[0] or "", entry[1]))
+    digest.update(json.dumps([critical, languages(root)], ensure_ascii=False).encode())
     return digest.hexdigest()
 
 
