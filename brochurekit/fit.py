@@ -104,11 +104,12 @@ def pad(fitted: Fitted, render: Remake, layout: Layout, multiple: int) -> Fitted
         notes = Notes((whole,) + (following,) * (extra - 1), new_page=True)
     else:
         return fitted  # full enough after all
-    title, laid = fitted.document.metadata.title, fitted.document
+    title, laid, spent = fitted.document.metadata.title, fitted.document, False
     for _ in range(3):  # a heading or a line may take a little more room than kept for it
         html = render(fitted.level, notes, fitted.cover_flows)
         # Only what follows the text is new: the pages before its last page stand.
         after = (laid, last) if added_after_text(fitted.html, html) else None
+        spent = spent or laid is fitted.document and after is not None
         padded = Fitted(layout(html, after), html, fitted.level, notes, fitted.cover_flows)
         if len(padded.document.pages) == len(pages) + extra:
             return padded
@@ -118,6 +119,8 @@ def pad(fitted: Fitted, render: Remake, layout: Layout, multiple: int) -> Fitted
         notes = Notes(tuple(lines - 1 for lines in notes.pages), notes.new_page)
     log.warning("%s: the ruled lines for notes did not fit where measured; left with %d "
                 "pages", title, len(pages))
+    if not spent:
+        return fitted
     return replace(fitted, document=layout(fitted.html, None))  # its pages went to the notes
 
 

@@ -87,6 +87,40 @@ def test_notes_are_laid_out_whole_when_anything_before_them_changed():
 NOTES_PAGE = '<div style="break-before: page">Notes.</div>'
 
 
+@pytest.mark.parametrize("from_a_page", [True, False])
+def test_notes_that_never_fit_leave_the_measured_layout_laid_out_again_only_if_spent(
+        from_a_page):
+    from brochurekit.fit import pad
+
+    text = "<html lang=en><body><main>" + "<p>Text.</p>" * 150 + "</main>{}</body></html>"
+    first = text.format("<footer class=back-matter><p>Back.</p></footer>")
+    too_long = "<p>More notes.</p>" * 200  # never the page count measured
+
+    def remake(level, notes, flows):  # noqa: ANN001, ANN202
+        if notes is None:
+            return first
+        html = first.replace("</main>", too_long + "</main>")
+        return html if from_a_page else html.replace("Back.", "Back, changed.")
+
+    writer, laid = PdfWriter(ROOT), []
+
+    def watched(html, after=None):  # noqa: ANN001, ANN202
+        laid.append(after is not None)
+        return writer.layout(html, after)
+
+    measured = Fitted(watched(first), first)
+    pages = len(measured.document.pages)
+    padded = pad(measured, remake, watched, 2)
+    assert padded.html == first and padded.notes is None
+    assert len(padded.document.pages) == pages
+    if from_a_page:  # its pages went to the notes pass: laid out again, whole
+        assert laid == [False, True, True, True, False]
+        assert padded.document.write_pdf() == writer.layout(first).write_pdf()
+    else:  # laid out whole each time: the measured layout is kept as it is
+        assert laid == [False, False, False, False]
+        assert padded.document is measured.document
+
+
 def test_a_layout_laid_out_again_is_spent_and_never_used_twice():
     writer = PdfWriter(ROOT)
     html = "<html lang=en><body><main>" + "<p>Text.</p>" * 300 + "</main></body></html>"
